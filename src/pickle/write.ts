@@ -202,7 +202,7 @@ function encodeLong(x: bigint): Uint8Array {
  * import { pickle } from "./write.ts";
  * import { tuple } from "./values.ts";
  * const bytes = pickle([tuple(1, ["a"])], { protocol: 0 });
- * if (!(new TextDecoder().decode(bytes) === "(lp0\n(I1\n(lp1\nVa\nap2\ntp3\na.")) throw new Error("example failed");
+ * if (!(new TextDecoder().decode(bytes) === "(lp0\n(I1\n(lp1\nVa\natp2\na.")) throw new Error("example failed");
  * ```
  */
 export function pickle(
