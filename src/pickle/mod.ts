@@ -19,3 +19,11 @@ export { halfToNumber, PickleError, settle, unpickle } from "./read.ts";
 export type { UnpickleOptions } from "./read.ts";
 export { floatRepr, pickle } from "./write.ts";
 export type { PickleOptions } from "./write.ts";
+export {
+  base64Lines,
+  decodeObjectCell,
+  decodePickleFile,
+  encodeObjectCell,
+  encodePickleFile,
+  fromBase64Lines,
+} from "./cells.ts";

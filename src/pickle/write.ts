@@ -202,7 +202,7 @@ function encodeLong(x: bigint): Uint8Array {
  * import { pickle } from "./write.ts";
  * import { tuple } from "./values.ts";
  * const bytes = pickle([tuple(1, ["a"])], { protocol: 0 });
- * if (!(new TextDecoder().decode(bytes) === "(lp0\n(I1\n(lp1\nVa\natp2\na.")) throw new Error("example failed");
+ * if (!(new TextDecoder().decode(bytes) === "(lp0\n(I1\n(lp1\nVa\np2\natp3\na.")) throw new Error("example failed");
  * ```
  */
 export function pickle(
@@ -231,11 +231,11 @@ export function pickle(
 
 class Writer {
   readonly buf = new Buf();
-  private memo = new Map<object, number>();
+  private memo = new Map<object | string, number>();
 
   constructor(readonly proto: number, readonly maxDepth: number) {}
 
-  private put(obj: object): void {
+  private put(obj: object | string): void {
     const index = this.memo.size;
     this.memo.set(obj, index);
     if (this.proto >= 4) this.buf.byte(0x94); // MEMOIZE
@@ -359,6 +359,13 @@ class Writer {
   }
 
   private str(s: string): void {
+    const seen = this.memo.get(s);
+    if (seen !== undefined) return this.get(seen);
+    this.rawStr(s);
+    this.put(s);
+  }
+
+  private rawStr(s: string): void {
     const b = this.buf;
     if (this.proto === 0) {
       b.byte(0x56); // UNICODE, raw-unicode-escape

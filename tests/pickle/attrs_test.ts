@@ -73,19 +73,24 @@ Deno.test("protocol 0 writer round-trips the attribute pickles", () => {
 Deno.test("protocol 0 writer output matches Python's text", () => {
   strictEqual(
     latin1(pickle([tuple(1, ["step_size", "out_dir"])], { protocol: 0 })),
-    "(lp0\n(I1\n(lp1\nVstep_size\naVout_dir\natp2\na.",
+    "(lp0\n(I1\n(lp1\nVstep_size\np2\naVout_dir\np3\natp4\na.",
   );
   strictEqual(
     latin1(
       pickle({ a: new PyGlobal("builtins", "float") }, { protocol: 0 }),
     ),
-    "(dp0\nVa\nc__builtin__\nfloat\np1\ns.",
+    "(dp0\nVa\np1\nc__builtin__\nfloat\np2\ns.",
   );
   strictEqual(
     latin1(pickle(new PyGlobal("builtins", "str"), { protocol: 0 })),
     "c__builtin__\nunicode\np0\n.",
   );
   strictEqual(latin1(pickle(null, { protocol: 0 })), "N.");
+  // byte for byte what PyTables wrote
+  strictEqual(
+    latin1(pickle(unpickle(enc(LIST_OF_TUPLES)), { protocol: 0 })),
+    LIST_OF_TUPLES,
+  );
 });
 
 Deno.test("malformed attribute pickles throw PickleError", () => {
