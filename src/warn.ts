@@ -8,7 +8,8 @@
 /** Receives every warning the library emits. */
 export type WarningSink = (message: string) => void;
 
-const toStderr: WarningSink = (message) => console.error(`cox: warning: ${message}`);
+const toStderr: WarningSink = (message) =>
+  console.error(`cox: warning: ${message}`);
 let sink: WarningSink = toStderr;
 
 /** Emits a warning through the current sink. */

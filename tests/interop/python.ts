@@ -88,7 +88,9 @@ export async function runPython(
   const stdout = new TextDecoder().decode(out.stdout);
   if (!out.success) {
     throw new Error(
-      `${script} ${args.join(" ")} failed (${out.code}):\n${new TextDecoder().decode(out.stderr)}`,
+      `${script} ${args.join(" ")} failed (${out.code}):\n${
+        new TextDecoder().decode(out.stderr)
+      }`,
     );
   }
   return stdout;

@@ -1,0 +1,660 @@
+/**
+ * pandas' "frame_table" (an appendable PyTables table) over h5wasm.
+ *
+ * Reads both layouts pandas writes: value blocks (one array field per dtype,
+ * what the original cox writes) and data columns (one scalar field per
+ * column, what we write, since h5wasm cannot create array fields). Rows go in
+ * and out as raw bytes at the member offsets of the table's compound type, so
+ * appending to a table written by Python needs no type building at all.
+ *
+ * @module
+ */
+
+import type { PyValue } from "../pickle/values.ts";
+import { PyTuple } from "../pickle/values.ts";
+import {
+  hasAttribute,
+  readIntAttribute,
+  readPickledAttribute,
+  readStringAttribute,
+  writeIntAttribute,
+  writePickledAttribute,
+  writeStringAttribute,
+} from "./attributes.ts";
+import {
+  H5Api,
+  type H5Dataset,
+  type H5File,
+  type H5Group,
+  readRows,
+  writeRows,
+} from "./h5wasm.ts";
+
+/** The kinds of value a column holds on disk. */
+export type StoredKind = "float" | "int" | "bool" | "str";
+
+/** One stored value. */
+export type Cell = number | bigint | boolean | string;
+
+type Encoding =
+  | "f8"
+  | "f4"
+  | "i8"
+  | "i4"
+  | "i2"
+  | "i1"
+  | "u8"
+  | "u4"
+  | "u2"
+  | "u1"
+  | "b1"
+  | "s";
+
+/** Where one column's value sits inside a row, and how it is encoded. */
+export interface ColumnSlot {
+  name: string;
+  kind: StoredKind;
+  /** pandas' dtype name for the column (`float64`, `int64`, `bool`, `bytes48`). */
+  dtype: string;
+  offset: number;
+  /** Bytes per value; for strings the column's width. */
+  size: number;
+  encoding: Encoding;
+  littleEndian: boolean;
+  /** The compound member holding it (the column itself, or a values block). */
+  field: string;
+}
+
+/** A frame_table as found in a file. */
+export interface FrameTable {
+  /** The table's key: its group's name under the root. */
+  key: string;
+  /** Columns in frame order (pandas' `non_index_axes`). */
+  columns: ColumnSlot[];
+  rowSize: number;
+  /** Offset of the int64 `index` field. */
+  indexOffset: number;
+  nrows: number;
+  layout: "blocks" | "data_columns";
+}
+
+/** The description of a column for a table we create. */
+export interface NewColumn {
+  name: string;
+  kind: StoredKind;
+  /** For str columns: width in UTF-8 bytes. */
+  width?: number;
+}
+
+const H5T_INTEGER = 0;
+const H5T_FLOAT = 1;
+const H5T_STRING = 3;
+const H5T_BITFIELD = 4;
+const H5T_COMPOUND = 6;
+const H5T_ARRAY = 10;
+
+interface MemberMeta {
+  type: number;
+  size: number;
+  signed?: boolean;
+  littleEndian?: boolean;
+  name?: string;
+  offset?: number;
+  array_type?: MemberMeta & { shape?: number[] };
+  vlen?: boolean;
+}
+
+function fail(file: H5File, key: string, what: string): never {
+  throw new TypeError(
+    `Cannot read table "${key}" in ${file.filename}: ${what}`,
+  );
+}
+
+function stringList(value: PyValue | undefined): string[] | null {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+    return null;
+  }
+  return value as string[];
+}
+
+function kindOfDtype(dtype: string): StoredKind | null {
+  if (dtype === "bool") return "bool";
+  if (/^float(16|32|64)$/.test(dtype)) return "float";
+  if (/^u?int(8|16|32|64)$/.test(dtype)) return "int";
+  if (/^bytes\d+$/.test(dtype) || /^str\d*$/.test(dtype)) return "str";
+  return null;
+}
+
+function encodingOf(member: MemberMeta, kind: StoredKind): Encoding | null {
+  const { type, size, signed } = member;
+  if (kind === "str") return type === H5T_STRING && !member.vlen ? "s" : null;
+  if (type === H5T_FLOAT) return size === 8 ? "f8" : size === 4 ? "f4" : null;
+  if (type === H5T_BITFIELD && size === 1) return "b1";
+  if (type === H5T_INTEGER) {
+    const bits = { 1: "1", 2: "2", 4: "4", 8: "8" }[size as 1 | 2 | 4 | 8];
+    return bits === undefined
+      ? null
+      : `${signed ? "i" : "u"}${bits}` as Encoding;
+  }
+  return null;
+}
+
+/** The names of the tables (top-level groups) in a file. */
+export function tableKeys(file: H5File): string[] {
+  return file.keys().filter((k) => file.get(`/${k}`) instanceof H5Api.Group);
+}
+
+/** Whether the group `key` is a pandas frame_table. */
+export function isFrameTable(file: H5File, key: string): boolean {
+  return readStringAttribute(file, `/${key}`, "pandas_type") === "frame_table";
+}
+
+/** Reads how a frame_table's rows are laid out. */
+export function describeFrameTable(file: H5File, key: string): FrameTable {
+  const group = `/${key}`;
+  const pandasType = readStringAttribute(file, group, "pandas_type");
+  if (pandasType !== "frame_table") {
+    fail(
+      file,
+      key,
+      `expected a pandas frame_table, found ${
+        pandasType ? `pandas_type ${pandasType}` : "no pandas_type"
+      }`,
+    );
+  }
+  const g = file.get(group) as H5Group;
+  if (!g.keys().includes("table")) {
+    fail(file, key, "its group holds no dataset named table");
+  }
+  const dataset = file.get(`${group}/table`);
+  if (!(dataset instanceof H5Api.Dataset)) {
+    fail(file, key, `${group}/table is not a dataset`);
+  }
+  const meta = (dataset as H5Dataset).metadata as unknown as {
+    type: number;
+    size: number;
+    shape: number[];
+    compound_type?: { members: MemberMeta[] };
+  };
+  if (
+    meta.type !== H5T_COMPOUND || !meta.compound_type ||
+    meta.shape?.length !== 1
+  ) {
+    fail(file, key, "its table is not a one-dimensional compound dataset");
+  }
+  const members = meta.compound_type.members;
+  const index = members.find((m) => m.name === "index");
+  if (!index || index.type !== H5T_INTEGER || index.size !== 8) {
+    fail(file, key, "its table has no int64 index field");
+  }
+  const axes = readPickledAttribute(file, group, "non_index_axes");
+  const order =
+    Array.isArray(axes) && axes.length === 1 && Array.isArray(axes[0])
+      ? stringList((axes[0] as PyValue[])[1])
+      : null;
+  if (order === null) {
+    fail(file, key, "its non_index_axes attribute is not [(1, [columns])]");
+  }
+  const valuesCols = stringList(
+    readPickledAttribute(file, group, "values_cols"),
+  );
+  if (valuesCols === null) {
+    fail(file, key, "its values_cols attribute is not a list of names");
+  }
+
+  const tablePath = `${group}/table`;
+  const byName = new Map<string, ColumnSlot>();
+  let blocks = false;
+  for (const field of valuesCols) {
+    const member = members.find((m) => m.name === field);
+    if (!member) {
+      fail(file, key, `values field ${field} is missing from its table`);
+    }
+    const dtype = readStringAttribute(file, tablePath, `${field}_dtype`);
+    const kinds = stringList(
+      readPickledAttribute(file, tablePath, `${field}_kind`),
+    );
+    if (dtype === null || kinds === null) {
+      fail(file, key, `field ${field} lacks its _dtype or _kind attribute`);
+    }
+    const kind = kindOfDtype(dtype);
+    if (kind === null) {
+      fail(
+        file,
+        key,
+        `column ${
+          kinds.join(", ")
+        } has dtype ${dtype}; expected float, int, bool or bytes`,
+      );
+    }
+    let base: MemberMeta = member;
+    let count = 1;
+    if (member.type === H5T_ARRAY && member.array_type) {
+      blocks = true;
+      base = member.array_type;
+      count = (member.array_type.shape ?? [1]).reduce((a, b) => a * b, 1);
+    }
+    if (count !== kinds.length) {
+      fail(
+        file,
+        key,
+        `field ${field} holds ${count} values but names ${kinds.length} columns`,
+      );
+    }
+    const encoding = encodingOf(base, kind);
+    if (encoding === null) {
+      fail(
+        file,
+        key,
+        `field ${field} (${dtype}) has an HDF5 type we cannot decode`,
+      );
+    }
+    kinds.forEach((name, i) => {
+      byName.set(name, {
+        name,
+        kind,
+        dtype,
+        offset: member.offset! + i * base.size,
+        size: base.size,
+        encoding,
+        littleEndian: base.littleEndian !== false,
+        field,
+      });
+    });
+  }
+  const columns = order.map((name) =>
+    byName.get(name) ?? fail(file, key, `column ${name} has no field`)
+  );
+  const extent = meta.shape[0];
+  const declared = readIntAttribute(file, tablePath, "NROWS");
+  const nrows =
+    typeof declared === "number" && declared >= 0 && declared <= extent
+      ? declared
+      : extent;
+  return {
+    key,
+    columns,
+    rowSize: meta.size,
+    indexOffset: index.offset!,
+    nrows,
+    layout: blocks ? "blocks" : "data_columns",
+  };
+}
+
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+
+function decodeString(bytes: Uint8Array, start: number, size: number): string {
+  let end = start + size;
+  while (end > start && bytes[end - 1] === 0) end--;
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (bytes[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) {
+    let s = "";
+    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]);
+    return s;
+  }
+  return utf8.decode(bytes.subarray(start, end));
+}
+
+const TWO_32 = 4294967296;
+
+// int64 through two 32-bit halves: exact, and much cheaper than a BigInt per value
+function getInt64(
+  view: DataView,
+  o: number,
+  le: boolean,
+  signed: boolean,
+): number | bigint {
+  const lo = view.getUint32(le ? o : o + 4, le);
+  const hi = signed
+    ? view.getInt32(le ? o + 4 : o, le)
+    : view.getUint32(le ? o + 4 : o, le);
+  if (hi >= -0x200000 && hi < 0x200000) return hi * TWO_32 + lo;
+  return signed ? view.getBigInt64(o, le) : view.getBigUint64(o, le);
+}
+
+function setInt64(
+  view: DataView,
+  o: number,
+  v: number | bigint,
+  le: boolean,
+): void {
+  if (typeof v === "bigint") {
+    view.setBigInt64(o, v, le);
+    return;
+  }
+  view.setUint32(le ? o : o + 4, v >>> 0, le);
+  view.setInt32(le ? o + 4 : o, Math.floor(v / TWO_32), le);
+}
+
+/** Decodes raw rows into one array of cells per column, in column order. */
+export function decodeRows(table: FrameTable, bytes: Uint8Array): Cell[][] {
+  const n = Math.floor(bytes.length / table.rowSize);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return table.columns.map((slot) => {
+    const out: Cell[] = new Array(n);
+    const le = slot.littleEndian;
+    let o = slot.offset;
+    const step = table.rowSize;
+    switch (slot.encoding) {
+      case "f8":
+        for (let i = 0; i < n; i++, o += step) out[i] = view.getFloat64(o, le);
+        break;
+      case "f4":
+        for (let i = 0; i < n; i++, o += step) out[i] = view.getFloat32(o, le);
+        break;
+      case "i8":
+        for (let i = 0; i < n; i++, o += step) {
+          out[i] = getInt64(view, o, le, true);
+        }
+        break;
+      case "u8":
+        for (let i = 0; i < n; i++, o += step) {
+          out[i] = getInt64(view, o, le, false);
+        }
+        break;
+      case "i4":
+        for (let i = 0; i < n; i++, o += step) out[i] = view.getInt32(o, le);
+        break;
+      case "u4":
+        for (let i = 0; i < n; i++, o += step) out[i] = view.getUint32(o, le);
+        break;
+      case "i2":
+        for (let i = 0; i < n; i++, o += step) out[i] = view.getInt16(o, le);
+        break;
+      case "u2":
+        for (let i = 0; i < n; i++, o += step) out[i] = view.getUint16(o, le);
+        break;
+      case "i1":
+        for (let i = 0; i < n; i++, o += step) {
+          out[i] = slot.kind === "bool"
+            ? view.getInt8(o) !== 0
+            : view.getInt8(o);
+        }
+        break;
+      case "u1":
+      case "b1":
+        for (let i = 0; i < n; i++, o += step) {
+          out[i] = slot.kind === "bool" ? bytes[o] !== 0 : bytes[o];
+        }
+        break;
+      case "s":
+        for (let i = 0; i < n; i++, o += step) {
+          out[i] = decodeString(bytes, o, slot.size);
+        }
+        break;
+    }
+    return out;
+  });
+}
+
+/** Reads rows `[start, start + count)` as one array of cells per column. */
+export function readColumns(
+  file: H5File,
+  table: FrameTable,
+  start = 0,
+  count = table.nrows - start,
+): Cell[][] {
+  const bytes = readRows(
+    file,
+    `/${table.key}/table`,
+    start,
+    count,
+    table.rowSize,
+  );
+  return decodeRows(table, bytes);
+}
+
+/**
+ * For each str column, the width its values need (in UTF-8 bytes); only
+ * columns whose width is exceeded are listed.
+ */
+export function widthsExceeded(
+  table: FrameTable,
+  columns: Cell[][],
+): Map<string, number> {
+  const out = new Map<string, number>();
+  table.columns.forEach((slot, c) => {
+    if (slot.kind !== "str") return;
+    let widest = 0;
+    for (const v of columns[c] as string[]) {
+      // a string of n UTF-16 units takes at most 3n UTF-8 bytes
+      if (v.length * 3 <= slot.size && widest <= slot.size) continue;
+      widest = Math.max(widest, encoder.encode(v).length);
+    }
+    if (widest > slot.size) out.set(slot.name, widest);
+  });
+  return out;
+}
+
+/**
+ * Packs rows (one array per column, in column order) into the table's raw
+ * layout, numbering them from `firstIndex`. Widths must have been checked.
+ */
+export function encodeRows(
+  table: FrameTable,
+  columns: Cell[][],
+  firstIndex: number,
+): Uint8Array {
+  const n = columns.length > 0 ? columns[0].length : 0;
+  const bytes = new Uint8Array(n * table.rowSize);
+  const view = new DataView(bytes.buffer);
+  const step = table.rowSize;
+  for (let i = 0, o = table.indexOffset; i < n; i++, o += step) {
+    setInt64(view, o, firstIndex + i, true);
+  }
+  table.columns.forEach((slot, c) => {
+    const values = columns[c];
+    const le = slot.littleEndian;
+    let o = slot.offset;
+    switch (slot.encoding) {
+      case "f8":
+        for (let i = 0; i < n; i++, o += step) {
+          view.setFloat64(o, values[i] as number, le);
+        }
+        break;
+      case "f4":
+        for (let i = 0; i < n; i++, o += step) {
+          view.setFloat32(o, values[i] as number, le);
+        }
+        break;
+      case "i8":
+        for (let i = 0; i < n; i++, o += step) {
+          setInt64(view, o, values[i] as number | bigint, le);
+        }
+        break;
+      case "u8":
+        for (let i = 0; i < n; i++, o += step) {
+          view.setBigUint64(o, BigInt(values[i] as number), le);
+        }
+        break;
+      case "i4":
+        for (let i = 0; i < n; i++, o += step) {
+          view.setInt32(o, Number(values[i]), le);
+        }
+        break;
+      case "u4":
+        for (let i = 0; i < n; i++, o += step) {
+          view.setUint32(o, Number(values[i]), le);
+        }
+        break;
+      case "i2":
+        for (let i = 0; i < n; i++, o += step) {
+          view.setInt16(o, Number(values[i]), le);
+        }
+        break;
+      case "u2":
+        for (let i = 0; i < n; i++, o += step) {
+          view.setUint16(o, Number(values[i]), le);
+        }
+        break;
+      case "i1":
+      case "u1":
+      case "b1":
+        for (let i = 0; i < n; i++, o += step) {
+          const v = values[i];
+          bytes[o] = typeof v === "boolean" ? (v ? 1 : 0) : Number(v) & 0xff;
+        }
+        break;
+      case "s":
+        for (let i = 0; i < n; i++, o += step) {
+          const v = values[i] as string;
+          let ascii = v.length <= slot.size;
+          for (let k = 0; ascii && k < v.length; k++) {
+            const code = v.charCodeAt(k);
+            if (code >= 0x80) ascii = false;
+            else bytes[o + k] = code;
+          }
+          if (!ascii) {
+            const encoded = encoder.encode(v);
+            bytes.fill(0, o, o + slot.size);
+            bytes.set(encoded.subarray(0, slot.size), o);
+          }
+        }
+        break;
+    }
+  });
+  return bytes;
+}
+
+/** Appends raw rows at the end of a table and updates its row count. */
+export function appendRows(
+  file: H5File,
+  table: FrameTable,
+  bytes: Uint8Array,
+): void {
+  const count = bytes.length / table.rowSize;
+  if (count === 0) return;
+  const path = `/${table.key}/table`;
+  const dataset = file.get(path) as H5Dataset;
+  const total = table.nrows + count;
+  dataset.resize([total]);
+  writeRows(file, path, table.nrows, bytes, table.rowSize);
+  writeIntAttribute(file, path, "NROWS", total);
+  table.nrows = total;
+}
+
+function numpyDtype(
+  column: NewColumn,
+): { h5: string; pandas: string; size: number } {
+  switch (column.kind) {
+    case "float":
+      return { h5: "<d", pandas: "float64", size: 8 };
+    case "int":
+      return { h5: "<q", pandas: "int64", size: 8 };
+    case "bool":
+      // h5wasm cannot make H5T_STD_B8LE; pandas reads an int8 field with _dtype bool as bool
+      return { h5: "<b", pandas: "bool", size: 1 };
+    case "str": {
+      const width = Math.max(1, column.width ?? 1);
+      return { h5: `A${width}`, pandas: `bytes${8 * width}`, size: width };
+    }
+  }
+}
+
+/**
+ * Creates an empty frame_table in the data-columns layout, with pandas' and
+ * PyTables' attributes, plus any extra pickled group attributes (cox's
+ * `COX_DATA`). Returns its description.
+ */
+export function createFrameTable(
+  file: H5File,
+  key: string,
+  columns: NewColumn[],
+  extraAttributes: Record<string, PyValue> = {},
+): FrameTable {
+  ensureRootAttributes(file);
+  const group = `/${key}`;
+  file.create_group(key);
+  for (const [name, text] of Object.entries(GROUP_STRINGS)) {
+    writeStringAttribute(file, group, name, text);
+  }
+  writeIntAttribute(file, group, "levels", 1);
+  const names = columns.map((c) => c.name);
+  writePickledAttribute(file, group, "index_cols", [tupleOf(0, "index")]);
+  writePickledAttribute(file, group, "values_cols", names);
+  writePickledAttribute(file, group, "data_columns", names);
+  writePickledAttribute(file, group, "non_index_axes", [tupleOf(1, names)]);
+  const info = new Map<PyValue, PyValue>([
+    [1, { names: [null], type: "Index" }],
+    ["index", {}],
+  ]);
+  for (const name of names) info.set(name, {});
+  writePickledAttribute(file, group, "info", info);
+  for (const [name, value] of Object.entries(extraAttributes)) {
+    writePickledAttribute(file, group, name, value);
+  }
+
+  const types = columns.map(numpyDtype);
+  const rowSize = 8 + types.reduce((s, t) => s + t.size, 0);
+  const chunk = Math.max(64, Math.floor(65536 / rowSize));
+  const dtype = [
+    ["index", "<q"],
+    ...columns.map((c, i) => [c.name, types[i].h5]),
+  ];
+  const empty = new Map<string, unknown>([["index", new BigInt64Array(0)]]);
+  columns.forEach((c, i) => empty.set(c.name, emptyColumn(types[i].h5)));
+  const g = file.get(group) as H5Group;
+  g.create_dataset({
+    name: "table",
+    data: empty as Map<string, never>,
+    shape: [0],
+    maxshape: [null],
+    chunks: [chunk],
+    dtype: dtype as [string, string][],
+  });
+  const table = `${group}/table`;
+  writeStringAttribute(file, table, "CLASS", "TABLE");
+  writeStringAttribute(file, table, "VERSION", "2.7");
+  writeStringAttribute(file, table, "TITLE", "");
+  writeIntAttribute(file, table, "NROWS", 0);
+  writeStringAttribute(file, table, "index_kind", "integer");
+  writeStringAttribute(file, table, "FIELD_0_NAME", "index");
+  columns.forEach((c, i) => {
+    writeStringAttribute(file, table, `FIELD_${i + 1}_NAME`, c.name);
+    writeStringAttribute(file, table, `${c.name}_dtype`, types[i].pandas);
+    writePickledAttribute(file, table, `${c.name}_kind`, [c.name]);
+    writePickledAttribute(file, table, `${c.name}_meta`, null);
+  });
+  return describeFrameTable(file, key);
+}
+
+function emptyColumn(h5: string): unknown {
+  if (h5 === "<d") return new Float64Array(0);
+  if (h5 === "<q") return new BigInt64Array(0);
+  if (h5 === "<b") return new Int8Array(0);
+  return [];
+}
+
+function tupleOf(...items: PyValue[]): PyTuple {
+  const t = new PyTuple();
+  t.push(...items);
+  return t;
+}
+
+const GROUP_STRINGS = {
+  CLASS: "GROUP",
+  TITLE: "",
+  VERSION: "1.0",
+  pandas_type: "frame_table",
+  pandas_version: "0.15.2",
+  table_type: "appendable_frame",
+  encoding: "UTF-8",
+  errors: "strict",
+  nan_rep: "nan",
+};
+
+/** Gives the root group PyTables' attributes, once. */
+export function ensureRootAttributes(file: H5File): void {
+  if (hasAttribute(file, "/", "PYTABLES_FORMAT_VERSION")) return;
+  writeStringAttribute(file, "/", "CLASS", "GROUP");
+  writeStringAttribute(file, "/", "PYTABLES_FORMAT_VERSION", "2.1");
+  writeStringAttribute(file, "/", "TITLE", "");
+  writeStringAttribute(file, "/", "VERSION", "1.0");
+}

@@ -1,0 +1,241 @@
+/**
+ * h5wasm, loaded once, with HDF5's errors turned into exceptions (instead of
+ * diagnostics printed to stderr) and the raw-byte hyperslab calls that let
+ * rows go in and out in the dataset's own on-disk layout.
+ *
+ * @module
+ */
+
+import h5wasm from "npm:h5wasm@0.10.3/node";
+
+/** The h5wasm high-level API (File, Group, Dataset). */
+export type H5 = typeof h5wasm;
+/** An open HDF5 file. */
+export type H5File = InstanceType<H5["File"]>;
+/** A group inside a file. */
+export type H5Group = InstanceType<H5["Group"]>;
+/** A dataset inside a file. */
+export type H5Dataset = InstanceType<H5["Dataset"]>;
+
+/** The parts of the emscripten module we call directly. */
+interface RawModule {
+  HEAPU8: Uint8Array;
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  get_dataset_data(
+    fileId: bigint,
+    path: string,
+    count: bigint[] | null,
+    offset: bigint[] | null,
+    strides: bigint[] | null,
+    ptr: bigint,
+  ): number;
+  set_dataset_data(
+    fileId: bigint,
+    path: string,
+    count: bigint[] | null,
+    offset: bigint[] | null,
+    strides: bigint[] | null,
+    ptr: bigint,
+  ): number;
+  activate_throwing_error_handler(): number;
+  get_attribute_names(fileId: bigint, path: string): string[];
+  get_attribute_metadata(
+    fileId: bigint,
+    path: string,
+    name: string,
+  ): AttributeMetadata;
+  get_attribute_data(
+    fileId: bigint,
+    path: string,
+    name: string,
+    ptr: bigint,
+  ): number;
+  create_attribute(
+    fileId: bigint,
+    path: string,
+    name: string,
+    ptr: bigint,
+    metadata: Record<string, unknown>,
+  ): number;
+  delete_attribute(fileId: bigint, path: string, name: string): number;
+}
+
+/** What HDF5 says of an attribute's type and shape (h5wasm's metadata). */
+export interface AttributeMetadata {
+  /** HDF5 type class: 0 integer, 1 float, 3 string, 4 bitfield, 6 compound, 10 array. */
+  type: number;
+  size: number;
+  signed: boolean;
+  littleEndian: boolean;
+  vlen: boolean;
+  cset?: number;
+  shape: number[] | null;
+  total_size: number;
+}
+
+let loaded: Promise<RawModule> | null = null;
+let raw: RawModule | null = null;
+
+/** Loads h5wasm (once); every other function here needs it loaded first. */
+export function loadH5(): Promise<void> {
+  loaded ??= h5wasm.ready.then((module) => {
+    const m = module as unknown as RawModule;
+    m.activate_throwing_error_handler();
+    raw = m;
+    return m;
+  });
+  return loaded.then(() => undefined);
+}
+
+function module(): RawModule {
+  if (raw === null) {
+    throw new Error("Cannot use HDF5 before loadH5() has resolved");
+  }
+  return raw;
+}
+
+/** The high-level API; call after `loadH5()`. */
+export const H5Api: H5 = h5wasm;
+
+/** Reads `count` rows from `start` of a 1-D dataset as raw bytes. */
+export function readRows(
+  file: H5File,
+  path: string,
+  start: number,
+  count: number,
+  rowSize: number,
+): Uint8Array {
+  const out = new Uint8Array(count * rowSize);
+  if (count === 0) return out;
+  const m = module();
+  const ptr = m._malloc(out.length);
+  if (ptr === 0) {
+    throw new RangeError(
+      `Cannot read ${count} rows of ${path}: out of wasm memory`,
+    );
+  }
+  try {
+    m.get_dataset_data(file.file_id, path, [BigInt(count)], [BigInt(start)], [
+      1n,
+    ], BigInt(ptr));
+    out.set(m.HEAPU8.subarray(ptr, ptr + out.length));
+  } finally {
+    m._free(ptr);
+  }
+  return out;
+}
+
+/** Writes raw rows at `start` of a 1-D dataset (which must be large enough). */
+export function writeRows(
+  file: H5File,
+  path: string,
+  start: number,
+  bytes: Uint8Array,
+  rowSize: number,
+): void {
+  const count = bytes.length / rowSize;
+  if (count === 0) return;
+  const m = module();
+  const ptr = m._malloc(bytes.length);
+  if (ptr === 0) {
+    throw new RangeError(
+      `Cannot write ${count} rows to ${path}: out of wasm memory`,
+    );
+  }
+  try {
+    m.HEAPU8.set(bytes, ptr);
+    m.set_dataset_data(file.file_id, path, [BigInt(count)], [BigInt(start)], [
+      1n,
+    ], BigInt(ptr));
+  } finally {
+    m._free(ptr);
+  }
+}
+
+/** Names of the attributes on the object at `path`. */
+export function attributeNames(file: H5File, path: string): string[] {
+  return module().get_attribute_names(file.file_id, path);
+}
+
+/** An attribute's metadata and raw bytes (null for a vlen or null-dataspace attribute). */
+export function readRawAttribute(
+  file: H5File,
+  path: string,
+  name: string,
+): { metadata: AttributeMetadata; bytes: Uint8Array | null } {
+  const m = module();
+  const metadata = m.get_attribute_metadata(file.file_id, path, name);
+  if (!metadata.shape || metadata.vlen) return { metadata, bytes: null };
+  const n = metadata.size * metadata.total_size;
+  if (n > 64 * 1024 * 1024) {
+    throw new RangeError(
+      `Cannot read attribute ${name} of ${path}: ${n} bytes is too large`,
+    );
+  }
+  const ptr = m._malloc(Math.max(1, n));
+  try {
+    m.get_attribute_data(file.file_id, path, name, BigInt(ptr));
+    return { metadata, bytes: m.HEAPU8.slice(ptr, ptr + n) };
+  } finally {
+    m._free(ptr);
+  }
+}
+
+/** How an attribute's bytes are typed on disk. */
+export type AttributeType =
+  | { kind: "string"; cset: "ascii" | "utf8"; size: number }
+  | { kind: "int64" };
+
+/** Creates (or replaces) a scalar attribute from raw bytes. */
+export function writeRawAttribute(
+  file: H5File,
+  path: string,
+  name: string,
+  type: AttributeType,
+  bytes: Uint8Array,
+): void {
+  const m = module();
+  if (attributeNames(file, path).includes(name)) {
+    m.delete_attribute(file.file_id, path, name);
+  }
+  const metadata = type.kind === "string"
+    ? {
+      type: 3,
+      size: type.size,
+      cset: type.cset === "ascii" ? 0 : 1,
+      vlen: false,
+      signed: false,
+      littleEndian: true,
+      shape: [],
+      maxshape: [],
+    }
+    : {
+      type: 0,
+      size: 8,
+      signed: true,
+      vlen: false,
+      littleEndian: true,
+      shape: [],
+      maxshape: [],
+    };
+  const ptr = m._malloc(Math.max(1, bytes.length));
+  try {
+    m.HEAPU8.set(bytes, ptr);
+    m.create_attribute(file.file_id, path, name, BigInt(ptr), metadata);
+  } finally {
+    m._free(ptr);
+  }
+}
+
+/** Shortens HDF5's multi-line diagnostic to its most specific line. */
+export function hdf5Reason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) =>
+    /^#\d+:/.test(l)
+  );
+  const last = lines.at(-1);
+  if (!last) return text.split("\n")[0];
+  const m = last.match(/in (\w+\(\)): (.*)$/);
+  return m ? m[2] : last;
+}

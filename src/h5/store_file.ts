@@ -1,0 +1,115 @@
+/**
+ * Opening `store.h5` safely: a file that is empty, not HDF5, truncated or
+ * damaged gets an error naming it instead of a crash.
+ *
+ * @module
+ */
+
+import { H5Api, type H5File, hdf5Reason, loadH5 } from "./h5wasm.ts";
+
+export { loadH5 };
+
+/** A `store.h5` that cannot be opened or read; names the file. */
+export class StoreFileError extends Error {
+  /** The file involved. */
+  readonly path: string;
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StoreFileError";
+    this.path = path;
+  }
+}
+
+const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Whether `bytes` hold the HDF5 signature at one of the offsets HDF5 looks at. */
+function findSignature(path: string): boolean {
+  const file = Deno.openSync(path, { read: true });
+  try {
+    const buf = new Uint8Array(8);
+    for (const offset of [0, 512, 1024, 2048, 4096]) {
+      file.seekSync(offset, Deno.SeekMode.Start);
+      let got = 0;
+      while (got < 8) {
+        const n = file.readSync(buf.subarray(got));
+        if (n === null) return false;
+        got += n;
+      }
+      if (SIGNATURE.every((b, i) => buf[i] === b)) return true;
+    }
+    return false;
+  } finally {
+    file.close();
+  }
+}
+
+/** Checks that `path` looks like HDF5 before h5wasm sees it; throws StoreFileError. */
+export function checkHdf5(path: string): void {
+  let size: number;
+  try {
+    size = Deno.statSync(path).size;
+  } catch (error) {
+    throw new StoreFileError(
+      path,
+      `Cannot open ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  if (size === 0) {
+    throw new StoreFileError(
+      path,
+      `Cannot open ${path}: the file is empty, expected HDF5`,
+    );
+  }
+  if (!findSignature(path)) {
+    throw new StoreFileError(
+      path,
+      `Cannot open ${path}: not an HDF5 file (no HDF5 signature)`,
+    );
+  }
+}
+
+/**
+ * Opens an HDF5 file: `"r"` read-only, `"a"` read-write (the file must
+ * exist), `"w"` created afresh. Call after `loadH5()`.
+ */
+export function openHdf5(path: string, mode: "r" | "a" | "w"): H5File {
+  if (mode !== "w") checkHdf5(path);
+  try {
+    return new H5Api.File(path, mode);
+  } catch (error) {
+    throw new StoreFileError(
+      path,
+      `Cannot open ${path}: ${
+        hdf5Reason(error)
+      } (the file is damaged or not a store)`,
+      { cause: error },
+    );
+  }
+}
+
+/** Runs `body` on the open file and closes it whatever happens. */
+export function withHdf5<T>(
+  path: string,
+  mode: "r" | "a" | "w",
+  body: (file: H5File) => T,
+): T {
+  const file = openHdf5(path, mode);
+  try {
+    return body(file);
+  } catch (error) {
+    if (
+      error instanceof StoreFileError || error instanceof TypeError ||
+      error instanceof RangeError
+    ) throw error;
+    throw new StoreFileError(path, `Cannot use ${path}: ${hdf5Reason(error)}`, {
+      cause: error,
+    });
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // the file is already unusable; the error above says why
+    }
+  }
+}

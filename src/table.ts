@@ -1,0 +1,286 @@
+/**
+ * A table of a run: its schema, the one working row cox stages, and the rows
+ * flushed but not yet written to `store.h5`.
+ *
+ * @module
+ */
+
+import type { Cell } from "./h5/frame_table.ts";
+import {
+  checkValue,
+  type ColumnKind,
+  type Columns,
+  type Row,
+  type Schema,
+  type StoredRow,
+} from "./schema.ts";
+
+/** What a table needs from the store that owns it. */
+export interface TableHost {
+  /** Why writes are refused (a read-only store), or null when allowed. */
+  readOnlyReason(): string | null;
+  /** Turns a value of an object kind into the cell stored for it. */
+  serialize(
+    table: string,
+    column: string,
+    kind: ColumnKind,
+    value: unknown,
+  ): string;
+  /** Reads every row already in `store.h5`, one array per column in schema order. */
+  readStored(table: string): Cell[][];
+  /** Tells the store that rows are pending. */
+  rowsPending(): void;
+}
+
+const OBJECT_KINDS = new Set<ColumnKind>([
+  "__object__",
+  "__pickle__",
+  "__pytorch_state__",
+]);
+
+/** One table of a store; its row type follows from its schema. */
+export class Table<S extends Schema = Schema> {
+  /** The table's name (its key in `store.h5`). */
+  readonly name: string;
+  readonly #schema: Readonly<S>;
+  readonly #names: (keyof S & string)[];
+  readonly #kinds: ColumnKind[];
+  readonly #index: Map<string, number>;
+  readonly #host: TableHost;
+  #working: unknown[];
+  #workingSet = 0;
+  #pending: Cell[][];
+  #storedRows: number;
+  #stored: Cell[][] | null = null;
+
+  /** @internal Tables are made by `Store.addTable` or found by `Store.open`. */
+  constructor(name: string, schema: S, host: TableHost, storedRows = 0) {
+    this.name = name;
+    this.#schema = Object.freeze({ ...schema });
+    this.#names = Object.keys(schema) as (keyof S & string)[];
+    this.#kinds = this.#names.map((n) => schema[n]);
+    this.#index = new Map(this.#names.map((n, i) => [n, i]));
+    this.#host = host;
+    this.#working = new Array(this.#names.length).fill(undefined);
+    this.#pending = this.#names.map(() => []);
+    this.#storedRows = storedRows;
+  }
+
+  /** Column name to kind, in column order. */
+  get schema(): Readonly<S> {
+    return this.#schema;
+  }
+
+  /** Rows in the table: those in `store.h5` plus those flushed and pending. */
+  get nrows(): number {
+    return this.#storedRows + this.#pending[0].length;
+  }
+
+  /** @internal Rows flushed but not yet written, one array per column. */
+  get pendingColumns(): readonly Cell[][] {
+    return this.#pending;
+  }
+
+  /** @internal Rows already in `store.h5`. */
+  get storedRows(): number {
+    return this.#storedRows;
+  }
+
+  #refuseIfReadOnly(action: string): void {
+    const reason = this.#host.readOnlyReason();
+    if (reason !== null) {
+      throw new TypeError(`Cannot ${action} table "${this.name}": ${reason}`);
+    }
+  }
+
+  #columnIndex(column: string): number {
+    const i = this.#index.get(column);
+    if (i === undefined) {
+      throw new RangeError(
+        `Cannot set column "${column}" of table "${this.name}": no such column; ` +
+          `the table has ${this.#names.map((n) => `"${n}"`).join(", ")}`,
+      );
+    }
+    return i;
+  }
+
+  /**
+   * Merges values into the working row. Every value is checked before any is
+   * taken, so a bad value leaves the working row as it was.
+   */
+  updateRow(values: Partial<Row<S>>): void {
+    this.#refuseIfReadOnly("update");
+    const entries = Object.entries(values);
+    const checked: [number, unknown][] = [];
+    for (const [column, value] of entries) {
+      const i = this.#columnIndex(column);
+      if (value === undefined) {
+        throw new TypeError(
+          `Cannot set column "${column}" of table "${this.name}" to undefined: expected ${
+            this.#kinds[i]
+          }`,
+        );
+      }
+      checked.push([i, checkValue(this.name, column, this.#kinds[i], value)]);
+    }
+    for (const [i, value] of checked) {
+      if (this.#working[i] === undefined) this.#workingSet++;
+      this.#working[i] = value;
+    }
+  }
+
+  /**
+   * Commits the working row and starts an empty one. Throws a RangeError
+   * naming the unset columns; the working row is then kept to be completed.
+   */
+  flushRow(): void {
+    this.#refuseIfReadOnly("flush a row of");
+    if (this.#workingSet !== this.#names.length) {
+      const missing = this.#names.filter((_, i) =>
+        this.#working[i] === undefined
+      );
+      throw new RangeError(
+        `Cannot flush the row of table "${this.name}": column${
+          missing.length > 1 ? "s" : ""
+        } ` +
+          `${missing.map((m) => `"${m}"`).join(", ")} ${
+            missing.length > 1 ? "are" : "is"
+          } unset`,
+      );
+    }
+    const cells = this.#toCells(this.#working);
+    this.#push(cells);
+    this.#working = new Array(this.#names.length).fill(undefined);
+    this.#workingSet = 0;
+  }
+
+  /** Writes a whole row: `updateRow(row)` then `flushRow()`, as in cox. */
+  appendRow(row: Row<S>): void {
+    if (this.#workingSet !== 0) {
+      this.updateRow(row);
+      this.flushRow();
+      return;
+    }
+    // fast path: nothing staged, so check the row as a whole and push it
+    this.#refuseIfReadOnly("append to");
+    const names = this.#names;
+    const values = new Array(names.length);
+    let given = 0;
+    for (const column in row) {
+      const i = this.#columnIndex(column);
+      const value = (row as Record<string, unknown>)[column];
+      if (value === undefined) continue;
+      values[i] = checkValue(this.name, column, this.#kinds[i], value);
+      given++;
+    }
+    if (given !== names.length) {
+      const missing = names.filter((_, i) => values[i] === undefined);
+      throw new RangeError(
+        `Cannot append a row to table "${this.name}": missing ${
+          missing.map((m) => `"${m}"`).join(", ")
+        }`,
+      );
+    }
+    this.#push(this.#toCells(values));
+  }
+
+  #toCells(values: unknown[]): Cell[] {
+    const kinds = this.#kinds;
+    let cells = values as Cell[];
+    for (let i = 0; i < kinds.length; i++) {
+      if (OBJECT_KINDS.has(kinds[i])) {
+        if (cells === values) cells = values.slice() as Cell[];
+        cells[i] = this.#host.serialize(
+          this.name,
+          this.#names[i],
+          kinds[i],
+          values[i],
+        );
+      }
+    }
+    return cells;
+  }
+
+  #push(cells: Cell[]): void {
+    const pending = this.#pending;
+    for (let i = 0; i < cells.length; i++) pending[i].push(cells[i]);
+    if (pending[0].length === 1) this.#host.rowsPending();
+  }
+
+  /** @internal Called by the store once pending rows are in `store.h5`. */
+  markWritten(): void {
+    const count = this.#pending[0].length;
+    if (this.#stored !== null) {
+      this.#stored.forEach((column, i) => {
+        for (const cell of this.#pending[i]) column.push(cell);
+      });
+    }
+    this.#storedRows += count;
+    this.#pending = this.#names.map(() => []);
+  }
+
+  /** @internal Forgets cached rows (after the file was rewritten or recovered). */
+  resetStored(storedRows: number): void {
+    this.#stored = null;
+    this.#storedRows = storedRows;
+  }
+
+  #storedColumns(): Cell[][] {
+    if (this.#stored === null) {
+      this.#stored = this.#storedRows === 0
+        ? this.#names.map(() => [])
+        : this.#host.readStored(this.name);
+    }
+    return this.#stored;
+  }
+
+  /** Every row (stored and pending), one array per column, in column order. */
+  columns(): Columns<S> {
+    const stored = this.#storedColumns();
+    const out = {} as Record<string, Cell[]>;
+    this.#names.forEach((name, i) => {
+      out[name] = stored[i].concat(this.#pending[i]);
+    });
+    return out as Columns<S>;
+  }
+
+  /** Every row (stored and pending) as an object, in order. */
+  rows(): StoredRow<S>[] {
+    const stored = this.#storedColumns();
+    const names = this.#names;
+    const n = this.nrows;
+    const nStored = stored.length > 0 ? stored[0].length : 0;
+    const out: StoredRow<S>[] = new Array(n);
+    for (let r = 0; r < n; r++) {
+      const row = {} as Record<string, Cell>;
+      for (let c = 0; c < names.length; c++) {
+        row[names[c]] = r < nStored
+          ? stored[c][r]
+          : this.#pending[c][r - nStored];
+      }
+      out[r] = row as StoredRow<S>;
+    }
+    return out;
+  }
+
+  /** The working row's values so far (unset columns are absent). */
+  get workingRow(): Partial<Row<S>> {
+    const out: Record<string, unknown> = {};
+    this.#names.forEach((name, i) => {
+      if (this.#working[i] !== undefined) out[name] = this.#working[i];
+    });
+    return out as Partial<Row<S>>;
+  }
+
+  /** The kind of a column; throws a RangeError for an unknown column. */
+  kindOf(column: string): ColumnKind {
+    return this.#kinds[this.#columnIndex(column)];
+  }
+
+  /** A short description, e.g. `Table(metrics, 3 rows: {loss: float})`. */
+  toString(): string {
+    return `Table(${this.name}, ${this.nrows} rows: {${
+      this.#names.map((n, i) => `${n}: ${this.#kinds[i]}`).join(", ")
+    }})`;
+  }
+}
