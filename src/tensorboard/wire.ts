@@ -130,7 +130,7 @@ export class ProtoWriter {
   /** Writes an int64 varint from a safe integer or bigint; negative values take 10 bytes. */
   int64(value: number | bigint): this {
     if (typeof value === "number") {
-      if (value >= 0 && value < TWO_32) return this.uint32(value);
+      if (value >>> 0 === value) return this.uint32(value);
       if (!Number.isSafeInteger(value)) {
         throw new RangeError(
           `Cannot encode int64: ${value} is not a safe integer (pass a bigint)`,
