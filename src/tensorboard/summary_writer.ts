@@ -293,6 +293,9 @@ export class SummaryWriter implements Disposable {
     }
     const wallTime = walltime ?? now();
     if (walltime !== undefined) checkWalltime(wallTime);
+    const smallStep = typeof step === "number" && (step | 0) === step &&
+      step >= 0;
+    if (!smallStep) checkStep(step);
 
     // Event{wall_time, step, summary{value{tag, simple_value}}}, sizes precomputed.
     const valueLen = 1 + varintSize(tagBytes.length) + tagBytes.length + 5;
@@ -305,15 +308,14 @@ export class SummaryWriter implements Disposable {
     w.pos = start + RECORD_HEADER_BYTES;
     w.buf[w.pos++] = 0x09;
     w.double(wallTime);
-    if (
-      typeof step === "number" && step > 0 && step < 0x80000000 &&
-      (step | 0) === step
-    ) {
+    if (smallStep) {
+      if (step !== 0) {
+        w.buf[w.pos++] = 0x10;
+        w.uint32(step as number);
+      }
+    } else if (step !== 0n) {
       w.buf[w.pos++] = 0x10;
-      w.uint32(step);
-    } else if (step !== 0) {
-      checkStep(step);
-      if (step !== 0n) w.tag(2, 0).int64(step);
+      w.int64(step);
     }
     w.buf[w.pos++] = 0x2a;
     w.uint32(summaryLen);
