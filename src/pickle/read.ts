@@ -940,8 +940,9 @@ class Reader {
       } else target.state = state as PyValue;
     } else if (target instanceof PyObject) {
       target.state = state as PyValue;
-    } else if (target instanceof DictDraft && state instanceof DictDraft) {
-      for (const [k, v] of state) target.set(k, v);
+    } else if (target instanceof DictDraft) {
+      // attributes of a dict subclass (OrderedDict._metadata of torch state
+      // dicts): not items, so not part of the value
     } else {
       this.fail("BUILD on a value that takes no state");
     }

@@ -28,6 +28,13 @@ export interface PickleOptions {
   protocol?: 0 | 1 | 2 | 3 | 4 | 5;
   /** Deepest nesting written before a `RangeError` (default 1000, as Python's recursion limit). */
   maxDepth?: number;
+  /**
+   * As Python's `Pickler.persistent_id`: called for every object value;
+   * when it returns something other than `undefined`, that is pickled as
+   * a persistent id (BINPERSID; PERSID with a string at protocol 0) in
+   * place of the value. `value` may be any object given to the writer.
+   */
+  persistentId?: (value: object) => PyValue | undefined;
 }
 
 const BATCH = 1000;
@@ -213,7 +220,11 @@ export function pickle(
   if (![0, 1, 2, 3, 4, 5].includes(protocol)) {
     throw new RangeError(`pickle: unsupported protocol ${protocol}`);
   }
-  const w = new Writer(protocol, options.maxDepth ?? 1000);
+  const w = new Writer(
+    protocol,
+    options.maxDepth ?? 1000,
+    options.persistentId,
+  );
   w.save(value, 0);
   w.buf.byte(0x2e); // STOP
   const body = w.buf.result();
@@ -233,7 +244,11 @@ class Writer {
   readonly buf = new Buf();
   private memo = new Map<object | string, number>();
 
-  constructor(readonly proto: number, readonly maxDepth: number) {}
+  constructor(
+    readonly proto: number,
+    readonly maxDepth: number,
+    readonly persistentId?: (value: object) => PyValue | undefined,
+  ) {}
 
   private put(obj: object | string): void {
     const index = this.memo.size;
@@ -285,6 +300,10 @@ class Writer {
       default:
         throw new TypeError(`pickle: cannot pickle a ${typeof v}`);
     }
+    if (this.persistentId) {
+      const pid = this.persistentId(v);
+      if (pid !== undefined) return this.persistent(pid, depth);
+    }
     if (v instanceof PyFloat) return this.float(v.value);
     const seen = this.memo.get(v);
     if (seen !== undefined) return this.get(seen);
@@ -314,6 +333,26 @@ class Writer {
     throw new TypeError(
       `pickle: cannot pickle a ${proto?.constructor?.name ?? "object"}`,
     );
+  }
+
+  private persistent(pid: PyValue, depth: number): void {
+    if (this.proto === 0) {
+      if (typeof pid !== "string" || /[\n\u0080-\uffff]/.test(pid)) {
+        throw new TypeError(
+          "pickle: protocol 0 persistent ids must be ASCII strings without newlines",
+        );
+      }
+      this.buf.text(`P${pid}\n`);
+      return;
+    }
+    const save = this.persistentId;
+    (this as { persistentId?: unknown }).persistentId = undefined;
+    try {
+      this.save(pid, depth + 1);
+    } finally {
+      (this as { persistentId?: unknown }).persistentId = save;
+    }
+    this.buf.byte(0x51); // BINPERSID
   }
 
   private int(n: bigint): void {

@@ -36,3 +36,13 @@ Deno.test("golden: PICKLE files of table kinds decode to types.objects.json", as
     deepStrictEqual(toJson(decodePickleFile(bytes)), objects[i].p);
   }
 });
+
+Deno.test("golden: PYTORCH_STATE files of table kinds decode to types.objects.json", async () => {
+  const { readStateDict } = await import("../../src/torch/mod.ts");
+  for (const [i, row] of rows.entries()) {
+    const bytes = await Deno.readFile(
+      new URL(`types/all-types/.table_objects/${row.t}`, FIX),
+    );
+    deepStrictEqual(toJson(readStateDict(bytes)), objects[i].t);
+  }
+});
