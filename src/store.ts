@@ -19,9 +19,10 @@ import {
   readColumns,
   type StoredKind,
   tableKeys,
+  widestString,
   widthsExceeded,
 } from "./h5/frame_table.ts";
-import { readPickledAttribute } from "./h5/attributes.ts";
+import { AttributeReader } from "./h5/attributes.ts";
 import type { H5File } from "./h5/h5wasm.ts";
 import { loadH5, StoreFileError, withHdf5 } from "./h5/store_file.ts";
 import { PyGlobal, type PyValue } from "./pickle/values.ts";
@@ -203,7 +204,7 @@ function storedKind(kind: ColumnKind): StoredKind {
 
 /** Width with headroom, so that a column is rarely widened (which rewrites the file). */
 function roomyWidth(needed: number): number {
-  let w = 8;
+  let w = 32;
   while (w < needed) w *= 2;
   return w;
 }
@@ -245,6 +246,7 @@ export class Store {
   /** How the store was opened. */
   readonly mode: "a" | "r" | "w";
   readonly #tables = new Map<string, Table>();
+  readonly #layouts = new Map<string, FrameTable>();
   readonly #flushMs: number;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
@@ -353,7 +355,7 @@ export class Store {
       const found = new Map<string, TableOnDisk>();
       for (const key of tableKeys(file)) {
         if (!isFrameTable(file, key)) continue;
-        const data = readPickledAttribute(file, `/${key}`, COX_DATA);
+        const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA);
         if (data === undefined) continue; // a pandas table cox did not write: cox skips it too
         const layout = describeFrameTable(file, key);
         found.set(key, {
@@ -482,37 +484,16 @@ export class Store {
 
   /** Writes every flushed row to `store.h5`; when it returns, they are on disk. */
   flush(): void {
+    if (this.mode === "r") return;
     const dirty = [...this.#tables.values()].filter((t) =>
       t.pendingColumns[0].length > 0
     );
     if (dirty.length === 0) return;
-    if (this.mode === "r") return;
     const written: Table[] = [];
     const toWiden = new Map<string, Map<string, number>>();
     withHdf5(this.storePath, "a", (file) => {
-      const keys = new Set(file.keys());
       for (const table of dirty) {
-        const cells = table.pendingColumns;
-        let layout: FrameTable;
-        if (keys.has(table.name)) {
-          layout = describeFrameTable(file, table.name);
-        } else {
-          layout = createFrameTable(
-            file,
-            table.name,
-            newColumns(table.schema, cells),
-            {
-              [COX_DATA]: coxData(table.name, table.schema),
-            },
-          );
-        }
-        if (layout.nrows !== table.storedRows) {
-          throw new StoreFileError(
-            this.storePath,
-            `Cannot append to table "${table.name}" in ${this.storePath}: it holds ${layout.nrows} rows, ` +
-              `expected ${table.storedRows} (another process wrote to it)`,
-          );
-        }
+        const layout = this.#layoutFor(file, table);
         const ordered = orderColumns(table, layout);
         const wide = widthsExceeded(layout, ordered);
         if (wide.size > 0) {
@@ -525,6 +506,39 @@ export class Store {
     });
     for (const table of written) table.markWritten();
     if (toWiden.size > 0) this.#rewriteWider(toWiden);
+  }
+
+  /**
+   * The table's layout on disk, creating the table at its first rows. Layouts
+   * are kept between flushes (this store is the run's one writer); the row
+   * count on disk is checked each time.
+   */
+  #layoutFor(file: H5File, table: Table): FrameTable {
+    let layout = this.#layouts.get(table.name);
+    if (layout === undefined) {
+      const cells = table.pendingColumns;
+      layout = file.keys().includes(table.name)
+        ? describeFrameTable(file, table.name)
+        : createFrameTable(
+          file,
+          table.name,
+          newColumns(table.schema, cells),
+          { [COX_DATA]: coxData(table.name, table.schema) },
+          chunkRows(table.schema, cells[0].length),
+        );
+      this.#layouts.set(table.name, layout);
+    } else {
+      layout.nrows = datasetRows(file, table.name);
+    }
+    if (layout.nrows !== table.storedRows) {
+      this.#layouts.delete(table.name);
+      throw new StoreFileError(
+        this.storePath,
+        `Cannot append to table "${table.name}" in ${this.storePath}: it holds ${layout.nrows} rows, ` +
+          `expected ${table.storedRows} (another process wrote to it)`,
+      );
+    }
+    return layout;
   }
 
   /**
@@ -585,6 +599,7 @@ export class Store {
         }
       });
       Deno.renameSync(tmp, this.storePath);
+      this.#layouts.clear();
     } catch (error) {
       try {
         Deno.removeSync(tmp);
@@ -624,13 +639,36 @@ function newColumns(schema: Schema, cells: readonly Cell[][]): NewColumn[] {
   return Object.entries(schema).map(([name, kind], i) => {
     const stored = storedKind(kind);
     if (stored !== "str") return { name, kind: stored };
-    let widest = 1;
-    for (const v of cells[i] as string[]) {
-      const n = v.length * 3 <= widest ? 0 : new TextEncoder().encode(v).length;
-      if (n > widest) widest = n;
-    }
-    return { name, kind: stored, width: roomyWidth(widest) };
+    return {
+      name,
+      kind: stored,
+      width: roomyWidth(widestString(cells[i] as string[])),
+    };
   });
+}
+
+/**
+ * Rows per HDF5 chunk: enough for the first batch (so a big batch is written
+ * in few chunks), at most about 512 KiB, and small for small tables (a
+ * chunk takes its full size on disk as soon as one row is in it).
+ */
+function chunkRows(schema: Schema, firstBatch: number): number {
+  const rowSize = 8 +
+    Object.values(schema).reduce(
+      (n, k) => n + (k === "bool" ? 1 : k === "float" || k === "int" ? 8 : 32),
+      0,
+    );
+  const most = Math.max(128, Math.floor(512 * 1024 / rowSize));
+  let rows = 128;
+  while (rows < firstBatch && rows < most) rows *= 2;
+  return Math.min(rows, most);
+}
+
+/** The number of rows in a table's dataset, as HDF5 says. */
+function datasetRows(file: H5File, key: string): number {
+  const shape = (file.get(`/${key}/table`) as { shape: number[] | null } | null)
+    ?.shape;
+  return shape?.[0] ?? 0;
 }
 
 /** The table's pending cells in the order of the columns on disk. */
@@ -666,7 +704,7 @@ function readEverything(file: H5File, path: string): TableCopy[] {
     }
     const layout = describeFrameTable(file, key);
     const attributes: Record<string, PyValue> = {};
-    const data = readPickledAttribute(file, `/${key}`, COX_DATA);
+    const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA);
     if (data !== undefined) attributes[COX_DATA] = data;
     copies.push({ key, layout, cells: readColumns(file, layout), attributes });
   }

@@ -12,15 +12,7 @@
 
 import type { PyValue } from "../pickle/values.ts";
 import { PyTuple } from "../pickle/values.ts";
-import {
-  hasAttribute,
-  readIntAttribute,
-  readPickledAttribute,
-  readStringAttribute,
-  writeIntAttribute,
-  writePickledAttribute,
-  writeStringAttribute,
-} from "./attributes.ts";
+import { AttributeReader, AttributeWriter } from "./attributes.ts";
 import {
   H5Api,
   type H5Dataset,
@@ -146,13 +138,15 @@ export function tableKeys(file: H5File): string[] {
 
 /** Whether the group `key` is a pandas frame_table. */
 export function isFrameTable(file: H5File, key: string): boolean {
-  return readStringAttribute(file, `/${key}`, "pandas_type") === "frame_table";
+  return new AttributeReader(file, `/${key}`).string("pandas_type") ===
+    "frame_table";
 }
 
 /** Reads how a frame_table's rows are laid out. */
 export function describeFrameTable(file: H5File, key: string): FrameTable {
   const group = `/${key}`;
-  const pandasType = readStringAttribute(file, group, "pandas_type");
+  const groupAttrs = new AttributeReader(file, group);
+  const pandasType = groupAttrs.string("pandas_type");
   if (pandasType !== "frame_table") {
     fail(
       file,
@@ -187,7 +181,7 @@ export function describeFrameTable(file: H5File, key: string): FrameTable {
   if (!index || index.type !== H5T_INTEGER || index.size !== 8) {
     fail(file, key, "its table has no int64 index field");
   }
-  const axes = readPickledAttribute(file, group, "non_index_axes");
+  const axes = groupAttrs.pickled("non_index_axes");
   const order =
     Array.isArray(axes) && axes.length === 1 && Array.isArray(axes[0])
       ? stringList((axes[0] as PyValue[])[1])
@@ -196,13 +190,14 @@ export function describeFrameTable(file: H5File, key: string): FrameTable {
     fail(file, key, "its non_index_axes attribute is not [(1, [columns])]");
   }
   const valuesCols = stringList(
-    readPickledAttribute(file, group, "values_cols"),
+    groupAttrs.pickled("values_cols"),
   );
   if (valuesCols === null) {
     fail(file, key, "its values_cols attribute is not a list of names");
   }
 
   const tablePath = `${group}/table`;
+  const tableAttrs = new AttributeReader(file, tablePath);
   const byName = new Map<string, ColumnSlot>();
   let blocks = false;
   for (const field of valuesCols) {
@@ -210,9 +205,9 @@ export function describeFrameTable(file: H5File, key: string): FrameTable {
     if (!member) {
       fail(file, key, `values field ${field} is missing from its table`);
     }
-    const dtype = readStringAttribute(file, tablePath, `${field}_dtype`);
+    const dtype = tableAttrs.string(`${field}_dtype`);
     const kinds = stringList(
-      readPickledAttribute(file, tablePath, `${field}_kind`),
+      tableAttrs.pickled(`${field}_kind`),
     );
     if (dtype === null || kinds === null) {
       fail(file, key, `field ${field} lacks its _dtype or _kind attribute`);
@@ -266,7 +261,7 @@ export function describeFrameTable(file: H5File, key: string): FrameTable {
     byName.get(name) ?? fail(file, key, `column ${name} has no field`)
   );
   const extent = meta.shape[0];
-  const declared = readIntAttribute(file, tablePath, "NROWS");
+  const declared = tableAttrs.int("NROWS");
   const nrows =
     typeof declared === "number" && declared >= 0 && declared <= extent
       ? declared
@@ -411,6 +406,33 @@ export function readColumns(
   return decodeRows(table, bytes);
 }
 
+/** Bytes of `s` in UTF-8, counted without encoding it. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
+/** The UTF-8 length of the longest of `values` (0 for none). */
+export function widestString(values: readonly string[]): number {
+  let widest = 0;
+  for (const v of values) {
+    // a string takes at most 3 bytes per UTF-16 unit
+    if (v.length * 3 <= widest) continue;
+    const n = utf8Length(v);
+    if (n > widest) widest = n;
+  }
+  return widest;
+}
+
 /**
  * For each str column, the width its values need (in UTF-8 bytes); only
  * columns whose width is exceeded are listed.
@@ -422,12 +444,7 @@ export function widthsExceeded(
   const out = new Map<string, number>();
   table.columns.forEach((slot, c) => {
     if (slot.kind !== "str") return;
-    let widest = 0;
-    for (const v of columns[c] as string[]) {
-      // a string of n UTF-16 units takes at most 3n UTF-8 bytes
-      if (v.length * 3 <= slot.size && widest <= slot.size) continue;
-      widest = Math.max(widest, encoder.encode(v).length);
-    }
+    const widest = widestString(columns[c] as string[]);
     if (widest > slot.size) out.set(slot.name, widest);
   });
   return out;
@@ -536,7 +553,7 @@ export function appendRows(
   const total = table.nrows + count;
   dataset.resize([total]);
   writeRows(file, path, table.nrows, bytes, table.rowSize);
-  writeIntAttribute(file, path, "NROWS", total);
+  new AttributeWriter(file, path).int("NROWS", total);
   table.nrows = total;
 }
 
@@ -568,32 +585,34 @@ export function createFrameTable(
   key: string,
   columns: NewColumn[],
   extraAttributes: Record<string, PyValue> = {},
+  chunkRows?: number,
 ): FrameTable {
   ensureRootAttributes(file);
   const group = `/${key}`;
   file.create_group(key);
+  const groupAttrs = new AttributeWriter(file, group, true);
   for (const [name, text] of Object.entries(GROUP_STRINGS)) {
-    writeStringAttribute(file, group, name, text);
+    groupAttrs.string(name, text);
   }
-  writeIntAttribute(file, group, "levels", 1);
+  groupAttrs.int("levels", 1);
   const names = columns.map((c) => c.name);
-  writePickledAttribute(file, group, "index_cols", [tupleOf(0, "index")]);
-  writePickledAttribute(file, group, "values_cols", names);
-  writePickledAttribute(file, group, "data_columns", names);
-  writePickledAttribute(file, group, "non_index_axes", [tupleOf(1, names)]);
+  groupAttrs.pickled("index_cols", [tupleOf(0, "index")]);
+  groupAttrs.pickled("values_cols", names);
+  groupAttrs.pickled("data_columns", names);
+  groupAttrs.pickled("non_index_axes", [tupleOf(1, names)]);
   const info = new Map<PyValue, PyValue>([
     [1, { names: [null], type: "Index" }],
     ["index", {}],
   ]);
   for (const name of names) info.set(name, {});
-  writePickledAttribute(file, group, "info", info);
+  groupAttrs.pickled("info", info);
   for (const [name, value] of Object.entries(extraAttributes)) {
-    writePickledAttribute(file, group, name, value);
+    groupAttrs.pickled(name, value);
   }
 
   const types = columns.map(numpyDtype);
   const rowSize = 8 + types.reduce((s, t) => s + t.size, 0);
-  const chunk = Math.max(64, Math.floor(65536 / rowSize));
+  const chunk = chunkRows ?? Math.max(64, Math.floor(65536 / rowSize));
   const dtype = [
     ["index", "<q"],
     ...columns.map((c, i) => [c.name, types[i].h5]),
@@ -609,18 +628,18 @@ export function createFrameTable(
     chunks: [chunk],
     dtype: dtype as [string, string][],
   });
-  const table = `${group}/table`;
-  writeStringAttribute(file, table, "CLASS", "TABLE");
-  writeStringAttribute(file, table, "VERSION", "2.7");
-  writeStringAttribute(file, table, "TITLE", "");
-  writeIntAttribute(file, table, "NROWS", 0);
-  writeStringAttribute(file, table, "index_kind", "integer");
-  writeStringAttribute(file, table, "FIELD_0_NAME", "index");
+  const tableAttrs = new AttributeWriter(file, `${group}/table`, true);
+  tableAttrs.string("CLASS", "TABLE");
+  tableAttrs.string("VERSION", "2.7");
+  tableAttrs.string("TITLE", "");
+  tableAttrs.int("NROWS", 0);
+  tableAttrs.string("index_kind", "integer");
+  tableAttrs.string("FIELD_0_NAME", "index");
   columns.forEach((c, i) => {
-    writeStringAttribute(file, table, `FIELD_${i + 1}_NAME`, c.name);
-    writeStringAttribute(file, table, `${c.name}_dtype`, types[i].pandas);
-    writePickledAttribute(file, table, `${c.name}_kind`, [c.name]);
-    writePickledAttribute(file, table, `${c.name}_meta`, null);
+    tableAttrs.string(`FIELD_${i + 1}_NAME`, c.name);
+    tableAttrs.string(`${c.name}_dtype`, types[i].pandas);
+    tableAttrs.pickled(`${c.name}_kind`, [c.name]);
+    tableAttrs.pickled(`${c.name}_meta`, null);
   });
   return describeFrameTable(file, key);
 }
@@ -652,9 +671,10 @@ const GROUP_STRINGS = {
 
 /** Gives the root group PyTables' attributes, once. */
 export function ensureRootAttributes(file: H5File): void {
-  if (hasAttribute(file, "/", "PYTABLES_FORMAT_VERSION")) return;
-  writeStringAttribute(file, "/", "CLASS", "GROUP");
-  writeStringAttribute(file, "/", "PYTABLES_FORMAT_VERSION", "2.1");
-  writeStringAttribute(file, "/", "TITLE", "");
-  writeStringAttribute(file, "/", "VERSION", "1.0");
+  if (new AttributeReader(file, "/").has("PYTABLES_FORMAT_VERSION")) return;
+  new AttributeWriter(file, "/")
+    .string("CLASS", "GROUP")
+    .string("PYTABLES_FORMAT_VERSION", "2.1")
+    .string("TITLE", "")
+    .string("VERSION", "1.0");
 }

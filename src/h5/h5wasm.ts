@@ -187,18 +187,17 @@ export type AttributeType =
   | { kind: "string"; cset: "ascii" | "utf8"; size: number }
   | { kind: "int64" };
 
-/** Creates (or replaces) a scalar attribute from raw bytes. */
+/** Creates a scalar attribute from raw bytes (deleting the old one when `replace`). */
 export function writeRawAttribute(
   file: H5File,
   path: string,
   name: string,
+  replace: boolean,
   type: AttributeType,
   bytes: Uint8Array,
 ): void {
   const m = module();
-  if (attributeNames(file, path).includes(name)) {
-    m.delete_attribute(file.file_id, path, name);
-  }
+  if (replace) m.delete_attribute(file.file_id, path, name);
   const metadata = type.kind === "string"
     ? {
       type: 3,
