@@ -1,15 +1,19 @@
 /**
- * cox for Deno: log experiments to run folders that Python's cox and pandas
- * read, and read the runs that they wrote.
+ * cox for Deno: log experiments to run folders that Python's cox, pandas and
+ * TensorBoard read, and read the runs that they wrote.
  *
  * @example
  * ```ts
- * import { Store } from "./mod.ts";
+ * import { CollectionReader, Store } from "./mod.ts";
  * const dir = await Deno.makeTempDir();
- * using store = await Store.open(dir);
- * const metrics = store.addTable("metrics", { step: "int", loss: "float" });
- * metrics.appendRow({ step: 0, loss: 1.5 });
- * console.assert(metrics.nrows === 1);
+ * for (const lr of [0.1, 0.01]) {
+ *   using store = await Store.open(dir);
+ *   store.addTable("metadata", { lr: "float" }).appendRow({ lr });
+ *   const log = store.addTable("log", { step: "int", loss: "float" });
+ *   for (let step = 0; step < 3; step++) log.appendRow({ step, loss: lr / (step + 1) });
+ * }
+ * using reader = await CollectionReader.open(dir);
+ * console.assert(reader.df("log").numRows() === 6);
  * ```
  *
  * @module
@@ -20,6 +24,7 @@ export {
   checkTableName,
   Store,
   type StoreOptions,
+  type SummaryType,
 } from "./src/store.ts";
 export { Table } from "./src/table.ts";
 export {
@@ -35,6 +40,40 @@ export {
   type StoredRow,
   type ValueOf,
 } from "./src/schema.ts";
+export {
+  CollectionReader,
+  type CollectionReaderOptions,
+  type DataFrame,
+  type DataFrameOptions,
+} from "./src/reader.ts";
 export { StoreFileError } from "./src/h5/store_file.ts";
-export type { Tensor } from "./src/tensor.ts";
+export {
+  cleanTag,
+  CorruptRecordError,
+  type EventFileInfo,
+  type EventRecord,
+  readEvents,
+  type ReadEventsResult,
+  SummaryWriter,
+  type SummaryWriterOptions,
+  type ValueRecord,
+} from "./src/tensorboard/mod.ts";
+export {
+  pickle,
+  PickleError,
+  pyFloat,
+  PyGlobal,
+  PyObject,
+  PyTuple,
+  type PyValue,
+  tuple,
+  unpickle,
+} from "./src/pickle/mod.ts";
+export {
+  readStateDict,
+  type StateDict,
+  TorchError,
+  writeStateDict,
+} from "./src/torch/mod.ts";
+export type { DType, Tensor } from "./src/tensor.ts";
 export { setWarningSink, type WarningSink } from "./src/warn.ts";

@@ -1,17 +1,19 @@
 /**
- * Writing what is pending when the process ends: on a normal exit (the
- * `unload` event) and on SIGINT/SIGTERM, after which the process exits as
- * the signal would have made it (130/143). One listener of each kind serves
- * every open store and writer; they are added with the first and removed
- * with the last.
+ * Writing what is buffered when the process ends: on a normal exit (the
+ * `unload` event), on an uncaught error or rejection, and on SIGINT/SIGTERM,
+ * after which the process exits as the signal would have made it (130/143).
+ * One listener of each kind serves every open store and writer; they are
+ * added with the first and removed with the last.
  *
  * @module
  */
 
+import { warn } from "./warn.ts";
+
 /** Something with buffered data to write before the process ends. */
 export interface Flushable {
-  /** Writes what is pending, synchronously (there is no later). */
-  flushOnExit(): void;
+  /** Writes what is buffered, synchronously (there is no later). */
+  flush(): void;
 }
 
 const open = new Set<Flushable>();
@@ -21,24 +23,21 @@ const handlers = new Map<Deno.Signal, () => void>();
 function flushAll(): void {
   for (const item of [...open]) {
     try {
-      item.flushOnExit();
+      item.flush();
     } catch (error) {
-      console.error(
-        `cox: could not write pending data on exit: ${
-          (error as Error).message
+      warn(
+        `could not write buffered data at exit: ${
+          error instanceof Error ? error.message : error
         }`,
       );
     }
   }
 }
 
-function onUnload(): void {
-  flushAll();
-}
+const EVENTS = ["unload", "error", "unhandledrejection"] as const;
 
 function install(): void {
-  globalThis.addEventListener("unload", onUnload);
-  if (Deno.build.os === "windows") return;
+  for (const event of EVENTS) globalThis.addEventListener(event, flushAll);
   for (const [signal, code] of SIGNALS) {
     const handler = () => {
       flushAll();
@@ -48,13 +47,13 @@ function install(): void {
       Deno.addSignalListener(signal, handler);
       handlers.set(signal, handler);
     } catch {
-      // signals unavailable (no permission or platform): unload still covers normal exits
+      // no such signal here (Windows lacks SIGTERM): unload still covers normal exits
     }
   }
 }
 
 function uninstall(): void {
-  globalThis.removeEventListener("unload", onUnload);
+  for (const event of EVENTS) globalThis.removeEventListener(event, flushAll);
   for (const [signal, handler] of handlers) {
     Deno.removeSignalListener(signal, handler);
   }
@@ -70,4 +69,9 @@ export function holdUntilExit(item: Flushable): void {
 /** Stops flushing `item` at exit. */
 export function release(item: Flushable): void {
   if (open.delete(item) && open.size === 0) uninstall();
+}
+
+/** How many stores and writers are held (for tests). */
+export function heldCount(): number {
+  return open.size;
 }

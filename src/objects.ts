@@ -8,10 +8,19 @@
  * @module
  */
 
-import { join } from "node:path";
-import { encodeObjectCell, encodePickleFile } from "./pickle/cells.ts";
+import { isAbsolute, join, relative } from "node:path";
+import {
+  decodeObjectCell,
+  decodePickleFile,
+  encodeObjectCell,
+  encodePickleFile,
+} from "./pickle/cells.ts";
 import type { PyValue } from "./pickle/values.ts";
+import { readStateDict, type StateDict, writeStateDict } from "./torch/mod.ts";
 import { type ColumnKind, OBJECT, PICKLE } from "./schema.ts";
+
+/** The largest object file we read (1 GiB); a bigger one is refused before it is read. */
+export const MAX_OBJECT_FILE = 1 << 30;
 
 function wrap<T>(what: string, body: () => T): T {
   try {
@@ -62,6 +71,54 @@ export function serializeObject(
   return uuid;
 }
 
-function encodeStateDict(_value: unknown): Uint8Array {
-  throw new TypeError("PYTORCH_STATE columns are not writable yet");
+function encodeStateDict(value: unknown): Uint8Array {
+  if (
+    value === null || typeof value !== "object" || Array.isArray(value) ||
+    ArrayBuffer.isView(value)
+  ) {
+    throw new TypeError(
+      "expected a state dict: an object of tensors (nested objects allowed)",
+    );
+  }
+  return writeStateDict(value as Record<string, PyValue>);
+}
+
+/**
+ * Reads `.table_objects/<cell>`, refusing a cell that is not a plain file
+ * name, a file that resolves outside the folder (a symlink), or one too big.
+ */
+export function readObjectFile(dir: string, cell: unknown): Uint8Array {
+  const path = objectFilePath(dir, cell);
+  const real = Deno.realPathSync(path);
+  const rel = relative(Deno.realPathSync(dir), real);
+  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) {
+    throw new RangeError(
+      `Cannot open object ${path}: it resolves to ${real}, outside ${dir}`,
+    );
+  }
+  const info = Deno.statSync(real);
+  if (!info.isFile) {
+    throw new RangeError(`Cannot open object ${path}: not a regular file`);
+  }
+  if (info.size > MAX_OBJECT_FILE) {
+    throw new RangeError(
+      `Cannot open object ${path}: ${info.size} bytes is more than ${MAX_OBJECT_FILE}`,
+    );
+  }
+  return Deno.readFileSync(real);
+}
+
+/** The value of an OBJECT cell (base64 of a pickle). */
+export function decodeObject(cell: string): PyValue {
+  return decodeObjectCell(cell);
+}
+
+/** The value a PICKLE cell names. */
+export function loadPickle(dir: string, uuid: string): PyValue {
+  return decodePickleFile(readObjectFile(dir, uuid));
+}
+
+/** The state dict a PYTORCH_STATE cell names. */
+export function loadStateDict(dir: string, uuid: string): StateDict {
+  return readStateDict(readObjectFile(dir, uuid));
 }

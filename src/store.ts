@@ -37,6 +37,11 @@ import {
   schemaFromExample,
 } from "./schema.ts";
 import { Table, type TableHost } from "./table.ts";
+import { SummaryWriter } from "./tensorboard/summary_writer.ts";
+import type { Row } from "./schema.ts";
+
+/** The kinds of summary `logTableAndTb` can write, as tensorboardX's `add_<kind>`. */
+export type SummaryType = "scalar" | "histogram" | "text" | "image";
 import { serializeObject } from "./objects.ts";
 import { warn } from "./warn.ts";
 import { renderStore } from "./render.ts";
@@ -247,11 +252,11 @@ export class Store {
   readonly mode: "a" | "r" | "w";
   readonly #tables = new Map<string, Table>();
   readonly #layouts = new Map<string, FrameTable>();
+  #writer: SummaryWriter | null = null;
   readonly #flushMs: number;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
   readonly #host: TableHost;
-  readonly #exitHook = { flushOnExit: () => this.flush() };
 
   private constructor(
     root: string,
@@ -278,6 +283,7 @@ export class Store {
       serialize: (table, column, kind, value) =>
         serializeObject(this.tableObjectDir, table, column, kind, value),
       readStored: (table) => this.#readStored(table),
+      tableObjectDir: this.tableObjectDir,
       rowsPending: () => this.#schedule(),
     };
   }
@@ -345,7 +351,7 @@ export class Store {
         new Table(name, found.schema, store.#host, found.rows),
       );
     }
-    if (mode !== "r") holdUntilExit(store.#exitHook);
+    if (mode !== "r") holdUntilExit(store);
     return store;
   }
 
@@ -482,9 +488,78 @@ export class Store {
     this.#timer = timer;
   }
 
+  /**
+   * The run's TensorBoard writer on `<run>/tensorboard`, opened at first use
+   * (a read-only store has none).
+   */
+  get tensorboard(): SummaryWriter {
+    const reason = this.#host.readOnlyReason();
+    if (reason !== null) {
+      throw new TypeError(`Cannot log to TensorBoard: ${reason}`);
+    }
+    this.#writer ??= new SummaryWriter(this.tensorboardDir, {
+      flushMs: this.#flushMs,
+    });
+    return this.#writer;
+  }
+
+  /** The same writer as `tensorboard`, by the name cox's walkthrough uses. */
+  get writer(): SummaryWriter {
+    return this.tensorboard;
+  }
+
+  /**
+   * Logs values to a table's working row and to TensorBoard as
+   * `<table>/<column>` at step = the table's row count, as cox's
+   * `log_table_and_tb`. Values are checked before anything is logged.
+   */
+  logTableAndTb<S extends Schema>(
+    table: string | Table<S>,
+    values: Partial<Row<S>>,
+    summaryType: SummaryType = "scalar",
+  ): void {
+    if (!["scalar", "histogram", "text", "image"].includes(summaryType)) {
+      throw new TypeError(
+        `Cannot log with summary type ${
+          JSON.stringify(summaryType)
+        }: expected scalar, histogram, text or image`,
+      );
+    }
+    const t = typeof table === "string" ? this.table<S>(table) : table;
+    const step = t.nrows;
+    t.updateRow(values);
+    const writer = this.tensorboard;
+    for (const [column, value] of Object.entries(values)) {
+      const tag = `${t.name}/${column}`;
+      switch (summaryType) {
+        case "scalar":
+          writer.addScalar(tag, Number(value), step);
+          break;
+        case "histogram":
+          writer.addHistogram(
+            tag,
+            value as Parameters<SummaryWriter["addHistogram"]>[1],
+            step,
+          );
+          break;
+        case "text":
+          writer.addText(tag, String(value), step);
+          break;
+        case "image":
+          writer.addImage(
+            tag,
+            value as Parameters<SummaryWriter["addImage"]>[1],
+            step,
+          );
+          break;
+      }
+    }
+  }
+
   /** Writes every flushed row to `store.h5`; when it returns, they are on disk. */
   flush(): void {
     if (this.mode === "r") return;
+    this.#writer?.flush();
     const dirty = [...this.#tables.values()].filter((t) =>
       t.pendingColumns[0].length > 0
     );
@@ -618,9 +693,10 @@ export class Store {
       this.flush();
     } finally {
       this.#closed = true;
+      this.#writer?.close();
       if (this.#timer !== null) clearTimeout(this.#timer);
       this.#timer = null;
-      release(this.#exitHook);
+      release(this);
     }
   }
 

@@ -6,6 +6,9 @@
  */
 
 import type { Cell } from "./h5/frame_table.ts";
+import type { PyValue } from "./pickle/values.ts";
+import type { StateDict } from "./torch/mod.ts";
+import { decodeObject, loadPickle, loadStateDict } from "./objects.ts";
 import {
   checkValue,
   type ColumnKind,
@@ -30,6 +33,8 @@ export interface TableHost {
   readStored(table: string): Cell[][];
   /** Tells the store that rows are pending. */
   rowsPending(): void;
+  /** Where PICKLE and PYTORCH_STATE cells point. */
+  readonly tableObjectDir: string;
 }
 
 const OBJECT_KINDS = new Set<ColumnKind>([
@@ -275,6 +280,21 @@ export class Table<S extends Schema = Schema> {
   /** The kind of a column; throws a RangeError for an unknown column. */
   kindOf(column: string): ColumnKind {
     return this.#kinds[this.#columnIndex(column)];
+  }
+
+  /** The object an OBJECT cell holds (cox's `Table.get_object`). */
+  getObject(cell: string): PyValue {
+    return decodeObject(cell);
+  }
+
+  /** The object a PICKLE cell names, from `.table_objects/<uuid>` (cox's `get_pickle`). */
+  getPickle(uuid: string): PyValue {
+    return loadPickle(this.#host.tableObjectDir, uuid);
+  }
+
+  /** The state dict a PYTORCH_STATE cell names (cox's `get_state_dict`). */
+  getStateDict(uuid: string): StateDict {
+    return loadStateDict(this.#host.tableObjectDir, uuid);
   }
 
   /** A short description, e.g. `Table(metrics, 3 rows: {loss: float})`. */

@@ -149,8 +149,8 @@ Deno.test("addTable() checks names and schemas", async () => {
   using store = await Store.open(await tmp(), "run");
   assertThrows(() => store.addTable("", { a: "int" }), TypeError, "table name");
   assertThrows(() => store.addTable("a/b", { a: "int" }), TypeError, `"a/b"`);
-  // @ts-expect-error: "double" is not a column kind
   assertThrows(
+    // @ts-expect-error: "double" is not a column kind
     () => store.addTable("t", { a: "double" }),
     TypeError,
     `column "a"`,
@@ -210,16 +210,16 @@ Deno.test("updateRow() and flushRow() stage one row; errors keep it and name tab
     ok: "bool",
   });
   t.updateRow({ x: 1.5 });
-  // @ts-expect-error: a string is not a float
   assertThrows(
+    // @ts-expect-error: a string is not a float
     () => t.updateRow({ x: "1.5" }),
     TypeError,
     `column "x"`,
     `table "res"`,
     "a number",
   );
-  // @ts-expect-error: no such column
   assertThrows(
+    // @ts-expect-error: no such column
     () => t.updateRow({ y: 1 }),
     RangeError,
     `"y"`,

@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { elementCount, type Tensor } from "../tensor.ts";
-import { registerForExit, unregisterForExit } from "./_exit_hooks.ts";
+import { holdUntilExit, release } from "../exit_hooks.ts";
 import { tensorNumbers } from "./_tensor_numbers.ts";
 import { type Bins, makeHistogram } from "./histogram.ts";
 import {
@@ -199,7 +199,7 @@ export class SummaryWriter implements Disposable {
     }
     this.#append({ wallTime, step: 0, fileVersion: FILE_VERSION });
     this.flush();
-    registerForExit(this);
+    holdUntilExit(this);
   }
 
   /** Whether {@linkcode SummaryWriter.close} has been called. */
@@ -604,7 +604,7 @@ export class SummaryWriter implements Disposable {
     } finally {
       this.#file.close();
       this.#file = undefined;
-      unregisterForExit(this);
+      release(this);
       for (const child of this.#children.values()) child.close();
     }
   }

@@ -1,0 +1,335 @@
+/**
+ * Every run of a sweep in one data frame: cox's `CollectionReader`, on
+ * Arquero tables.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import * as aq from "npm:arquero@8.0.1";
+import type { Cell } from "./h5/frame_table.ts";
+import { OBJECT, PICKLE, type Schema } from "./schema.ts";
+import { Store, STORE_BASENAME } from "./store.ts";
+import type { Table } from "./table.ts";
+import { warn } from "./warn.ts";
+
+/** An Arquero table, as `df()` returns it. */
+export type DataFrame = ReturnType<typeof aq.table>;
+
+/** How a collection is opened. */
+export interface CollectionReaderOptions {
+  /** Keep only the runs for which this returns true. */
+  expFilter?: (expId: string) => boolean;
+  /** Skip a run that cannot be opened, with a warning naming it (default false: throw). */
+  skipErrors?: boolean;
+  /** Show a progress bar on stderr (default: when stderr is a terminal). */
+  progress?: boolean;
+}
+
+/** How `df()` concatenates a table across runs. */
+export interface DataFrameOptions {
+  /** Add an `exp_id` column, last (default true). */
+  appendExpId?: boolean;
+  /** OBJECT and PICKLE columns to leave as their stored cells. */
+  keepSerialized?: string[];
+  /** Allow different column sets, filling missing cells with null (default false: throw). */
+  unionSchemas?: boolean;
+  /** Keep only the runs for which this returns true. */
+  expFilter?: (expId: string) => boolean;
+  /** Skip a run whose table cannot be read, with a warning (default false: throw). */
+  skipErrors?: boolean;
+}
+
+interface Part {
+  expId: string;
+  schema: Schema;
+  columns: Record<string, Cell[]>;
+  rows: number;
+}
+
+/** A progress bar on stderr, redrawn at most every 100 ms. */
+class Progress {
+  readonly #total: number;
+  #last = 0;
+  readonly #encoder = new TextEncoder();
+
+  constructor(total: number) {
+    this.#total = total;
+  }
+
+  update(done: number): void {
+    const now = performance.now();
+    if (done < this.#total && now - this.#last < 100) return;
+    this.#last = now;
+    const width = 30;
+    const filled = Math.round((done / this.#total) * width);
+    const bar = `\r[${"#".repeat(filled)}${
+      " ".repeat(width - filled)
+    }] ${done}/${this.#total} runs`;
+    Deno.stderr.writeSync(
+      this.#encoder.encode(done === this.#total ? `${bar}\n` : bar),
+    );
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The runs under one folder, opened read-only.
+ *
+ * @example
+ * ```ts
+ * import { CollectionReader, Store } from "../mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * for (const slope of [1, 2]) {
+ *   using store = await Store.open(dir, `slope-${slope}`);
+ *   store.addTable("metadata", { slope: "int" }).appendRow({ slope });
+ * }
+ * using reader = await CollectionReader.open(dir);
+ * const df = reader.df("metadata");
+ * console.assert(df.numRows() === 2);
+ * console.assert(df.columnNames().join() === "slope,exp_id");
+ * ```
+ */
+export class CollectionReader {
+  /** The folder holding the runs. */
+  readonly directory: string;
+  /** The runs, by exp id, in name order. */
+  readonly stores: ReadonlyMap<string, Store>;
+  /** Table name to schema (columns in first-seen order; an int column that is float elsewhere is float). */
+  readonly schemas: Readonly<Record<string, Schema>>;
+
+  private constructor(directory: string, stores: Map<string, Store>) {
+    this.directory = directory;
+    this.stores = stores;
+    const schemas: Record<string, Schema> = {};
+    for (const store of stores.values()) {
+      for (const [name, table] of store.tables) {
+        schemas[name] = mergeSchemas(schemas[name], table.schema);
+      }
+    }
+    this.schemas = schemas;
+  }
+
+  /** The names of the tables found in any run. */
+  get tables(): Set<string> {
+    return new Set(Object.keys(this.schemas));
+  }
+
+  /**
+   * Opens every run folder under `directory` that holds a `store.h5`;
+   * other entries are skipped.
+   */
+  static async open(
+    directory: string,
+    options: CollectionReaderOptions = {},
+  ): Promise<CollectionReader> {
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(directory)) {
+      if (options.expFilter && !options.expFilter(entry.name)) continue;
+      names.push(entry.name);
+    }
+    names.sort();
+    const showProgress = options.progress ?? Deno.stderr.isTerminal();
+    const progress = showProgress && names.length > 1
+      ? new Progress(names.length)
+      : null;
+    const stores = new Map<string, Store>();
+    for (const [i, name] of names.entries()) {
+      progress?.update(i);
+      const storePath = join(directory, name, STORE_BASENAME);
+      if (!isFile(storePath)) continue;
+      try {
+        stores.set(name, await Store.open(directory, name, { mode: "r" }));
+      } catch (error) {
+        if (!options.skipErrors) {
+          for (const store of stores.values()) store.close();
+          throw error;
+        }
+        warn(`skipping run ${name}: ${errorMessage(error)}`);
+      }
+    }
+    progress?.update(names.length);
+    return new CollectionReader(directory, stores);
+  }
+
+  /**
+   * Table `table` of every run, concatenated in run order, as an Arquero table.
+   * OBJECT and PICKLE cells are decoded (unless in `keepSerialized`);
+   * PYTORCH_STATE cells stay uuids, to be read with `table.getStateDict`.
+   */
+  df(table: string, options: DataFrameOptions = {}): DataFrame {
+    const {
+      appendExpId = true,
+      keepSerialized = [],
+      unionSchemas = false,
+      skipErrors = false,
+    } = options;
+    const parts: Part[] = [];
+    for (const [expId, store] of this.stores) {
+      if (options.expFilter && !options.expFilter(expId)) continue;
+      if (!store.tables.has(table)) {
+        warn(`run ${expId} has no table "${table}"; skipping it`);
+        continue;
+      }
+      try {
+        parts.push(readPart(expId, store.table(table), keepSerialized));
+      } catch (error) {
+        const message =
+          `Cannot read table "${table}" of run ${expId} in ${this.directory}: ${
+            errorMessage(error)
+          }`;
+        if (!skipErrors) throw new Error(message, { cause: error });
+        warn(`skipping run ${expId}: ${message}`);
+      }
+    }
+    return concatParts(table, parts, unionSchemas, appendExpId);
+  }
+
+  /** Closes every store. */
+  close(): void {
+    for (const store of this.stores.values()) store.close();
+  }
+
+  /** Closes every store (for `using`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** The tables and their columns, as cox's `str(reader)`. */
+  toString(): string {
+    return Object.entries(this.schemas)
+      .map(([name, schema]) =>
+        `-- Table: ${name} --\n${Object.keys(schema).join(", ")}`
+      )
+      .join("\n");
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Schemas of one table in two runs: the union of columns, int and float made float. */
+function mergeSchemas(a: Schema | undefined, b: Readonly<Schema>): Schema {
+  if (a === undefined) return { ...b };
+  const out: Schema = { ...a };
+  for (const [column, kind] of Object.entries(b)) {
+    const had = out[column];
+    if (had === undefined) out[column] = kind;
+    else if (had !== kind && isNumeric(had) && isNumeric(kind)) {
+      out[column] = "float";
+    }
+  }
+  return out;
+}
+
+function isNumeric(kind: string): boolean {
+  return kind === "int" || kind === "float";
+}
+
+/** Reads one run's table as columns, decoding OBJECT and PICKLE cells. */
+function readPart(expId: string, table: Table, keepSerialized: string[]): Part {
+  const columns = table.columns() as Record<string, Cell[]>;
+  const decoded: Record<string, Cell[]> = {};
+  for (const [name, kind] of Object.entries(table.schema)) {
+    const cells = columns[name];
+    if (
+      (kind === OBJECT || kind === PICKLE) && !keepSerialized.includes(name)
+    ) {
+      decoded[name] = cells.map((cell) =>
+        kind === OBJECT
+          ? table.getObject(cell as string)
+          : table.getPickle(cell as string)
+      ) as unknown as Cell[];
+    } else {
+      decoded[name] = cells;
+    }
+  }
+  return { expId, schema: table.schema, columns: decoded, rows: table.nrows };
+}
+
+function concatParts(
+  table: string,
+  parts: Part[],
+  unionSchemas: boolean,
+  appendExpId: boolean,
+): DataFrame {
+  let schema: Schema | undefined;
+  for (const part of parts) schema = mergeSchemas(schema, part.schema);
+  schema ??= {};
+  const names = Object.keys(schema);
+  if (!unionSchemas) checkSameColumns(table, parts, names);
+  checkKinds(table, parts, schema);
+  const out: Record<string, unknown[]> = {};
+  for (const name of names) {
+    const column: unknown[] = [];
+    const toFloat = schema[name] === "float";
+    for (const part of parts) {
+      const cells = part.columns[name];
+      if (cells === undefined) {
+        for (let i = 0; i < part.rows; i++) column.push(null);
+      } else if (toFloat && part.schema[name] === "int") {
+        for (const cell of cells) column.push(Number(cell));
+      } else {
+        for (const cell of cells) column.push(cell);
+      }
+    }
+    out[name] = column;
+  }
+  if (appendExpId) {
+    const ids: string[] = [];
+    for (const part of parts) {
+      for (let i = 0; i < part.rows; i++) ids.push(part.expId);
+    }
+    out.exp_id = ids;
+  }
+  return aq.table(out);
+}
+
+function checkSameColumns(table: string, parts: Part[], names: string[]): void {
+  const problems: string[] = [];
+  for (const part of parts) {
+    const missing = names.filter((n) => !(n in part.schema));
+    if (missing.length > 0) {
+      const owner = parts.find((p) =>
+        missing.every((m) => m in p.schema)
+      )?.expId ?? "another run";
+      problems.push(
+        `run ${part.expId} lacks ${
+          missing.map((m) => `"${m}"`).join(", ")
+        } (found in ${owner})`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    throw new TypeError(
+      `Cannot concatenate table "${table}": its columns differ between runs: ${
+        problems.join("; ")
+      }. ` +
+        `Pass unionSchemas: true to fill missing cells with null`,
+    );
+  }
+}
+
+function checkKinds(table: string, parts: Part[], schema: Schema): void {
+  for (const [name, kind] of Object.entries(schema)) {
+    for (const part of parts) {
+      const own = part.schema[name];
+      if (
+        own === undefined || own === kind || (kind === "float" && own === "int")
+      ) continue;
+      const other = parts.find((p) => p.schema[name] === kind)!;
+      throw new TypeError(
+        `Cannot concatenate column "${name}" of table "${table}": it is ${own} in run ${part.expId} ` +
+          `but ${kind} in run ${other.expId}`,
+      );
+    }
+  }
+}
