@@ -77,3 +77,5 @@ export {
 } from "./src/torch/mod.ts";
 export type { DType, Tensor } from "./src/tensor.ts";
 export { setWarningSink, type WarningSink } from "./src/warn.ts";
+export { overrideJson, Parameters } from "./src/utils.ts";
+export { pyRepr, pyStr } from "./src/python_str.ts";

@@ -1,0 +1,48 @@
+/**
+ * The command line: parses the arguments, runs the command, and turns its
+ * errors into messages and exit statuses (0 done, 1 failed, 2 usage or no
+ * tensorboard).
+ *
+ * @module
+ */
+
+import { parseCommandLine, usage } from "./args.ts";
+import { CliError, type Io, processIo, UsageError } from "./io.ts";
+import { dfCommand, lsCommand, showCommand } from "./inspect.ts";
+import { tensorboardCommand } from "./tensorboard.ts";
+
+export { type Io, processIo } from "./io.ts";
+
+/** Runs one command line (without the program name) and returns its exit status. */
+export async function main(
+  argv: string[],
+  io: Io = processIo,
+): Promise<number> {
+  try {
+    const parsed = parseCommandLine(argv);
+    switch (parsed.command) {
+      case "help":
+        io.out(usage(parsed.topic));
+        return 0;
+      case "tensorboard":
+        return await tensorboardCommand(parsed.args, io);
+      case "ls":
+        return await lsCommand(parsed.args, io);
+      case "show":
+        return await showCommand(parsed.args, io);
+      case "df":
+        return await dfCommand(parsed.args, io);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`cox: ${error.message}\n\n${usage(error.command as never)}`);
+      return 2;
+    }
+    if (error instanceof CliError) {
+      io.err(`cox: ${error.message}\n`);
+      return error.status;
+    }
+    io.err(`cox: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * `cox tensorboard`: cox's `tensorboard_view`. Every run with a
+ * `tensorboard/` folder, named by its hyperparameters and filtered by them,
+ * in one TensorBoard started with `--logdir_spec`.
+ *
+ * @module
+ */
+
+import { CollectionReader } from "../reader.ts";
+import { OBJECT, PICKLE, type Schema } from "../schema.ts";
+import { PyTuple } from "../pickle/values.ts";
+import { pyStr } from "../python_str.ts";
+import { warn } from "../warn.ts";
+import type { Table } from "../table.ts";
+import { CliError, type Io, UsageError } from "./io.ts";
+import type { TensorboardArgs } from "./args.ts";
+import { isDirectory, pyJoin, requireDirectory, shellQuote } from "./files.ts";
+
+/** One run as TensorBoard will show it. */
+export interface TensorboardRun {
+  expId: string;
+  /** `<format-str filled in>---<exp_id>`, made safe for `--logdir_spec`. */
+  name: string;
+  /** `<logdir>/<exp_id>`, joined as Python's `os.path.join` does. */
+  path: string;
+}
+
+/** What `cox tensorboard` runs. */
+export interface TensorboardPlan {
+  runs: TensorboardRun[];
+  /** The arguments after `tensorboard`. */
+  args: string[];
+}
+
+type Segment = { text: string } | { field: string };
+
+/**
+ * Splits a Python format string into text and `{field}` parts. Only plain
+ * field names are supported (no `!conversion`, `:spec`, `.attr` or `[key]`).
+ */
+export function parseFormatString(format: string): Segment[] {
+  const out: Segment[] = [];
+  let text = "";
+  for (let i = 0; i < format.length; i++) {
+    const ch = format[i];
+    if (ch === "{" && format[i + 1] === "{") {
+      text += "{";
+      i++;
+    } else if (ch === "}" && format[i + 1] === "}") {
+      text += "}";
+      i++;
+    } else if (ch === "{") {
+      const end = format.indexOf("}", i + 1);
+      if (end < 0) {
+        throw new UsageError(
+          `--format-str ${
+            JSON.stringify(format)
+          }: a "{" is not closed (write "{{" for a brace)`,
+          "tensorboard",
+        );
+      }
+      const field = format.slice(i + 1, end);
+      if (field === "" || /^\d+$/.test(field)) {
+        throw new UsageError(
+          `--format-str ${
+            JSON.stringify(format)
+          }: "{${field}}" names no parameter; write {name}`,
+          "tensorboard",
+        );
+      }
+      if (/[!:.[{]/.test(field)) {
+        throw new UsageError(
+          `--format-str ${
+            JSON.stringify(format)
+          }: "{${field}}" is not supported; ` +
+            `only plain {name} placeholders are (no conversions, format specs, attributes or indexes)`,
+          "tensorboard",
+        );
+      }
+      if (text) out.push({ text });
+      text = "";
+      out.push({ field });
+      i = end;
+    } else if (ch === "}") {
+      throw new UsageError(
+        `--format-str ${
+          JSON.stringify(format)
+        }: a single "}" (write "}}" for a brace)`,
+        "tensorboard",
+      );
+    } else {
+      text += ch;
+    }
+  }
+  if (text) out.push({ text });
+  return out;
+}
+
+/** Replaces what `--logdir_spec` cannot hold in a run name: `:` and `,`, and a leading `/`. */
+export function safeRunName(name: string): string {
+  return name.replace(/[:,]/g, "_").replace(/^\//, "_");
+}
+
+function compileFilter(name: string, source: string): RegExp {
+  try {
+    // sticky: matches at the start only, as Python's re.match
+    return new RegExp(source, "y");
+  } catch (error) {
+    throw new UsageError(
+      `--filter-param ${name} ${JSON.stringify(source)}: ${
+        (error as Error).message
+      }`,
+      "tensorboard",
+    );
+  }
+}
+
+function matchesAtStart(re: RegExp, text: string): boolean {
+  re.lastIndex = 0;
+  return re.test(text);
+}
+
+/** The first row of a run's table as decoded values (OBJECT and PICKLE cells unpickled). */
+export function firstRow(
+  table: Table,
+): Record<string, unknown> | undefined {
+  if (table.nrows === 0) return undefined;
+  const row = table.rows()[0] as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [column, kind] of Object.entries(table.schema)) {
+    const cell = row[column];
+    out[column] = kind === OBJECT
+      ? table.getObject(cell as string)
+      : kind === PICKLE
+      ? table.getPickle(cell as string)
+      : cell;
+  }
+  return out;
+}
+
+/**
+ * A column's kind in the concatenated frame, as pandas would have it: an
+ * int column missing from some run holds NaN there, so it is float.
+ */
+export function frameKinds(
+  reader: CollectionReader,
+  table: string,
+): Schema {
+  const schema: Schema = { ...(reader.schemas[table] ?? {}) };
+  for (const store of reader.stores.values()) {
+    const own = store.tables.get(table)?.schema;
+    if (own === undefined) continue;
+    for (const [column, kind] of Object.entries(schema)) {
+      if (kind === "int" && !(column in own)) schema[column] = "float";
+    }
+  }
+  return schema;
+}
+
+/** A value as text, as Python's `str()` of the frame's cell (a missing cell is NaN, `nan`). */
+export function cellText(value: unknown, kind: string | undefined): string {
+  if (value === undefined || value === null) return "nan";
+  return pyStr(value, kind);
+}
+
+/**
+ * Works out the runs and the tensorboard arguments, as cox's
+ * `tensorboard_view`: only runs with a `tensorboard/` folder, kept when every
+ * filter's regex matches the start of the value's text, named by the format
+ * string and `---<exp_id>`. Runs are in exp id order.
+ */
+export async function planTensorboard(
+  options: Omit<TensorboardArgs, "dryRun">,
+): Promise<TensorboardPlan> {
+  const { logdir, formatStr, filters, metadataTable, port } = options;
+  const segments = parseFormatString(formatStr);
+  const compiled = filters.map(([name, source]) =>
+    [name, compileFilter(name, source)] as const
+  );
+  await requireDirectory(logdir);
+  using reader = await CollectionReader.open(logdir, { skipErrors: true });
+  if (reader.schemas[metadataTable] === undefined) {
+    const tables = [...reader.tables];
+    throw new CliError(
+      `No run under ${logdir} has a table "${metadataTable}"` +
+        (reader.stores.size === 0
+          ? " (it holds no runs: folders with store.h5)"
+          : `; the runs have ${
+            tables.length ? tables.map((t) => `"${t}"`).join(", ") : "no tables"
+          }`) +
+        ". Name the table of hyperparameters with --metadata-table",
+    );
+  }
+  const kinds = frameKinds(reader, metadataTable);
+  const columns = [...Object.keys(kinds), "exp_id"];
+  const listColumns = () => columns.join(", ");
+  for (const segment of segments) {
+    if ("field" in segment && !columns.includes(segment.field)) {
+      throw new CliError(
+        `--format-str names {${segment.field}}, which is no column of table "${metadataTable}"; ` +
+          `its columns are ${listColumns()}`,
+      );
+    }
+  }
+  for (const [name] of filters) {
+    if (!columns.includes(name)) {
+      throw new CliError(
+        `--filter-param names ${name}, which is no column of table "${metadataTable}"; ` +
+          `its columns are ${listColumns()}`,
+      );
+    }
+  }
+
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(logdir)) names.push(entry.name);
+  names.sort();
+  const runs: TensorboardRun[] = [];
+  for (const expId of names) {
+    const path = pyJoin(logdir, expId);
+    if (!(await isDirectory(pyJoin(path, "tensorboard")))) continue;
+    const table = reader.stores.get(expId)?.tables.get(metadataTable);
+    const row = table === undefined ? undefined : firstRow(table);
+    if (row === undefined) {
+      warn(
+        `skipping run ${expId}: it has a tensorboard/ folder but no row in table "${metadataTable}"`,
+      );
+      continue;
+    }
+    row.exp_id = expId;
+    const text = (column: string) => cellText(row[column], kinds[column]);
+    if (!compiled.every(([name, re]) => matchesAtStart(re, text(name)))) {
+      continue;
+    }
+    const filled = segments.map((segment) => {
+      if ("text" in segment) return segment.text;
+      const value = row[segment.field];
+      // cox joins a list's items with "." (a tuple stays as str() prints it)
+      if (Array.isArray(value) && !(value instanceof PyTuple)) {
+        return value.map((v) => cellText(v, undefined)).join(".");
+      }
+      return text(segment.field);
+    }).join("");
+    const wanted = `${filled}---${expId}`;
+    const name = safeRunName(wanted);
+    if (name !== wanted) {
+      warn(
+        `run ${expId}: naming it ${
+          JSON.stringify(name)
+        }, as --logdir_spec cannot hold ${JSON.stringify(wanted)}`,
+      );
+    }
+    if (path.includes(",")) {
+      warn(
+        `skipping run ${expId}: its path ${path} has a ",", which --logdir_spec cannot hold`,
+      );
+      continue;
+    }
+    runs.push({ expId, name, path });
+  }
+  if (runs.length === 0) {
+    throw new CliError(
+      `No run under ${logdir} to show: none has a tensorboard/ folder and a metadata row` +
+        (filters.length ? " that passes the filters" : ""),
+    );
+  }
+  return {
+    runs,
+    args: [
+      "--logdir_spec",
+      runs.map((r) => `${r.name}:${r.path}`).join(","),
+      "--port",
+      String(port),
+    ],
+  };
+}
+
+const HOW_TO_GET_TENSORBOARD =
+  `tensorboard is not on PATH. Install it with "pip install tensorboard" ` +
+  `(or "python3 -m pip install tensorboard", or "pipx install tensorboard"), ` +
+  `or activate the Python environment that has it; ` +
+  `--dry-run prints the command without running it.`;
+
+/** How long a Ctrl-C is left to the terminal before it is passed on to tensorboard. */
+const INTERRUPT_GRACE_MS = 500;
+
+/**
+ * Runs `cox tensorboard`: prints the command, then (unless `dryRun`) runs
+ * tensorboard with the terminal's streams, passes on SIGINT and SIGTERM and
+ * returns its exit status. Without tensorboard on PATH, returns 2.
+ */
+export async function tensorboardCommand(
+  options: TensorboardArgs,
+  io: Io,
+): Promise<number> {
+  const plan = await planTensorboard(options);
+  const line = ["tensorboard", ...plan.args].map(shellQuote).join(" ");
+  if (options.dryRun) {
+    io.out(`${line}\n`);
+    return 0;
+  }
+  io.err(`Running ${line}\n`);
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("tensorboard", {
+      args: plan.args,
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      io.err(`cox: ${HOW_TO_GET_TENSORBOARD}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  let exited = false;
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  const pass = (signal: Deno.Signal) => {
+    try {
+      if (!exited) child.kill(signal);
+    } catch {
+      // it has just exited
+    }
+  };
+  // A Ctrl-C at a terminal reaches tensorboard too; pass it on only when
+  // tensorboard is still running a moment later (a signal sent to us alone).
+  const onInterrupt = () => {
+    timers.push(setTimeout(() => pass("SIGINT"), INTERRUPT_GRACE_MS));
+  };
+  const onTerminate = () => pass("SIGTERM");
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  Deno.addSignalListener("SIGTERM", onTerminate);
+  try {
+    const status = await child.status;
+    exited = true;
+    return status.code;
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+    Deno.removeSignalListener("SIGTERM", onTerminate);
+  }
+}
