@@ -252,7 +252,13 @@ function readPart(expId: string, table: Table, keepSerialized: string[]): Part {
       decoded[name] = cells;
     }
   }
-  return { expId, schema: table.schema, columns: decoded, rows: table.nrows };
+  const first = Object.values(decoded)[0];
+  return {
+    expId,
+    schema: table.schema,
+    columns: decoded,
+    rows: first ? first.length : 0,
+  };
 }
 
 function concatParts(
@@ -267,26 +273,37 @@ function concatParts(
   const names = Object.keys(schema);
   if (!unionSchemas) checkSameColumns(table, parts, names);
   checkKinds(table, parts, schema);
-  const out: Record<string, unknown[]> = {};
+  const total = parts.reduce((n, p) => n + p.rows, 0);
+  const out: Record<string, ArrayLike<unknown>> = {};
   for (const name of names) {
-    const column: unknown[] = [];
-    const toFloat = schema[name] === "float";
+    const complete = parts.every((p) => p.columns[name] !== undefined);
+    // float columns without gaps go in a Float64Array: less memory, faster to build
+    const column: unknown[] | Float64Array =
+      schema[name] === "float" && complete
+        ? new Float64Array(total)
+        : new Array(total);
+    let at = 0;
     for (const part of parts) {
       const cells = part.columns[name];
       if (cells === undefined) {
-        for (let i = 0; i < part.rows; i++) column.push(null);
-      } else if (toFloat && part.schema[name] === "int") {
-        for (const cell of cells) column.push(Number(cell));
+        (column as unknown[]).fill(null, at, at + part.rows);
+      } else if (column instanceof Float64Array) {
+        for (let i = 0; i < cells.length; i++) {
+          column[at + i] = Number(cells[i]);
+        }
       } else {
-        for (const cell of cells) column.push(cell);
+        for (let i = 0; i < cells.length; i++) column[at + i] = cells[i];
       }
+      at += part.rows;
     }
     out[name] = column;
   }
   if (appendExpId) {
-    const ids: string[] = [];
+    const ids: string[] = new Array(total);
+    let at = 0;
     for (const part of parts) {
-      for (let i = 0; i < part.rows; i++) ids.push(part.expId);
+      ids.fill(part.expId, at, at + part.rows);
+      at += part.rows;
     }
     out.exp_id = ids;
   }

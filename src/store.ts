@@ -151,12 +151,7 @@ export function coxData(name: string, schema: Schema): PyValue {
   return { schema: pySchema, name };
 }
 
-function schemaFromCoxData(
-  path: string,
-  key: string,
-  data: PyValue,
-  table: FrameTable,
-): Schema {
+function schemaFromCoxData(path: string, key: string, data: PyValue): Schema {
   const raw =
     data !== null && typeof data === "object" && !(data instanceof Map) &&
       !Array.isArray(data)
@@ -171,11 +166,8 @@ function schemaFromCoxData(
       `Cannot read table "${key}" in ${path}: its COX_DATA holds no schema dict`,
     );
   }
-  const declared = raw as Record<string, PyValue>;
   const schema: Schema = {};
-  // columns in the order of the frame on disk, kinds from cox's schema
-  for (const slot of table.columns) {
-    const t = declared[slot.name];
+  for (const [column, t] of Object.entries(raw as Record<string, PyValue>)) {
     const kind = t instanceof PyGlobal
       ? PY_TYPE[`${t.module}.${t.name}`]
       : isColumnKind(t)
@@ -184,23 +176,33 @@ function schemaFromCoxData(
     if (kind === undefined) {
       throw new StoreFileError(
         path,
-        `Cannot read table "${key}" in ${path}: column "${slot.name}" has schema type ${
+        `Cannot read table "${key}" in ${path}: column "${column}" has schema type ${
           t instanceof PyGlobal ? `${t.module}.${t.name}` : JSON.stringify(t)
         }, expected float, int, str, bool or a cox object kind`,
       );
     }
-    schema[slot.name] = kind;
-  }
-  const extra = Object.keys(declared).filter((c) => !(c in schema));
-  if (extra.length > 0) {
-    throw new StoreFileError(
-      path,
-      `Cannot read table "${key}" in ${path}: schema columns ${
-        extra.join(", ")
-      } are not in the table`,
-    );
+    schema[column] = kind;
   }
   return schema;
+}
+
+/** Checks that a table on disk has the columns its schema names. */
+function checkLayout(path: string, schema: Schema, layout: FrameTable): void {
+  const onDisk = new Set(layout.columns.map((c) => c.name));
+  const missing = Object.keys(schema).filter((c) => !onDisk.has(c));
+  const extra = [...onDisk].filter((c) => !(c in schema));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new StoreFileError(
+      path,
+      `Cannot read table "${layout.key}" in ${path}: its schema and its columns differ` +
+        (missing.length
+          ? `; schema columns ${missing.join(", ")} are not in the table`
+          : "") +
+        (extra.length
+          ? `; columns ${extra.join(", ")} are not in the schema`
+          : ""),
+    );
+  }
 }
 
 function storedKind(kind: ColumnKind): StoredKind {
@@ -216,7 +218,6 @@ function roomyWidth(needed: number): number {
 
 interface TableOnDisk {
   schema: Schema;
-  rows: number;
 }
 
 /**
@@ -282,7 +283,8 @@ export class Store {
       },
       serialize: (table, column, kind, value) =>
         serializeObject(this.tableObjectDir, table, column, kind, value),
-      readStored: (table) => this.#readStored(table),
+      readStored: (table, limit) => this.#readStored(table, limit),
+      countStored: (table) => this.#countStored(table),
       tableObjectDir: this.tableObjectDir,
       rowsPending: () => this.#schedule(),
     };
@@ -348,40 +350,60 @@ export class Store {
     for (const [name, found] of store.#scan()) {
       store.#tables.set(
         name,
-        new Table(name, found.schema, store.#host, found.rows),
+        new Table(name, found.schema, store.#host, null),
       );
     }
     if (mode !== "r") holdUntilExit(store);
     return store;
   }
 
-  /** Reads which cox tables `store.h5` holds. */
+  /**
+   * Reads which cox tables `store.h5` holds and their schemas; layouts and
+   * row counts are read when first needed (reading them costs more than
+   * the schema, and a reader of many runs may want one table of each).
+   */
   #scan(): Map<string, TableOnDisk> {
     return withHdf5(this.storePath, "r", (file) => {
       const found = new Map<string, TableOnDisk>();
-      for (const key of tableKeys(file)) {
-        if (!isFrameTable(file, key)) continue;
+      for (const key of file.keys()) {
         const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA);
-        if (data === undefined) continue; // a pandas table cox did not write: cox skips it too
-        const layout = describeFrameTable(file, key);
+        if (data === undefined) continue; // not a table cox wrote: cox skips it too
         found.set(key, {
-          schema: schemaFromCoxData(this.storePath, key, data, layout),
-          rows: layout.nrows,
+          schema: schemaFromCoxData(this.storePath, key, data),
         });
       }
       return found;
     });
   }
 
-  #readStored(name: string): Cell[][] {
+  /** The layout of a table on disk, read once and kept. */
+  #layoutOf(file: H5File, name: string): FrameTable {
+    let layout = this.#layouts.get(name);
+    if (layout === undefined) {
+      layout = describeFrameTable(file, name);
+      checkLayout(this.storePath, this.#tables.get(name)!.schema, layout);
+      this.#layouts.set(name, layout);
+    }
+    return layout;
+  }
+
+  #countStored(name: string): number {
+    return withHdf5(
+      this.storePath,
+      "r",
+      (file) => this.#layoutOf(file, name).nrows,
+    );
+  }
+
+  #readStored(name: string, limit: number | null): Cell[][] {
     const table = this.#tables.get(name)!;
     return withHdf5(this.storePath, "r", (file) => {
-      const layout = describeFrameTable(file, name);
+      const layout = this.#layoutOf(file, name);
       const columns = readColumns(
         file,
         layout,
         0,
-        Math.min(layout.nrows, table.storedRows),
+        Math.min(layout.nrows, limit ?? layout.nrows),
       );
       return Object.keys(table.schema).map((c) =>
         columns[layout.columns.findIndex((s) => s.name === c)]
@@ -593,7 +615,7 @@ export class Store {
     if (layout === undefined) {
       const cells = table.pendingColumns;
       layout = file.keys().includes(table.name)
-        ? describeFrameTable(file, table.name)
+        ? this.#layoutOf(file, table.name)
         : createFrameTable(
           file,
           table.name,

@@ -29,8 +29,13 @@ export interface TableHost {
     kind: ColumnKind,
     value: unknown,
   ): string;
-  /** Reads every row already in `store.h5`, one array per column in schema order. */
-  readStored(table: string): Cell[][];
+  /** How many rows of the table are in `store.h5`. */
+  countStored(table: string): number;
+  /**
+   * Reads the rows already in `store.h5` (at most `limit`, all when null),
+   * one array per column in schema order.
+   */
+  readStored(table: string, limit: number | null): Cell[][];
   /** Tells the store that rows are pending. */
   rowsPending(): void;
   /** Where PICKLE and PYTORCH_STATE cells point. */
@@ -55,11 +60,16 @@ export class Table<S extends Schema = Schema> {
   #working: unknown[];
   #workingSet = 0;
   #pending: Cell[][];
-  #storedRows: number;
+  #storedRows: number | null;
   #stored: Cell[][] | null = null;
 
   /** @internal Tables are made by `Store.addTable` or found by `Store.open`. */
-  constructor(name: string, schema: S, host: TableHost, storedRows = 0) {
+  constructor(
+    name: string,
+    schema: S,
+    host: TableHost,
+    storedRows: number | null = 0,
+  ) {
     this.name = name;
     this.#schema = Object.freeze({ ...schema });
     this.#names = Object.keys(schema) as (keyof S & string)[];
@@ -78,7 +88,7 @@ export class Table<S extends Schema = Schema> {
 
   /** Rows in the table: those in `store.h5` plus those flushed and pending. */
   get nrows(): number {
-    return this.#storedRows + this.#pending[0].length;
+    return this.storedRows + this.#pending[0].length;
   }
 
   /** @internal Rows flushed but not yet written, one array per column. */
@@ -88,6 +98,7 @@ export class Table<S extends Schema = Schema> {
 
   /** @internal Rows already in `store.h5`. */
   get storedRows(): number {
+    this.#storedRows ??= this.#host.countStored(this.name);
     return this.#storedRows;
   }
 
@@ -220,7 +231,7 @@ export class Table<S extends Schema = Schema> {
         for (const cell of this.#pending[i]) column.push(cell);
       });
     }
-    this.#storedRows += count;
+    this.#storedRows = this.storedRows + count;
     this.#pending = this.#names.map(() => []);
   }
 
@@ -231,12 +242,14 @@ export class Table<S extends Schema = Schema> {
   }
 
   #storedColumns(): Cell[][] {
-    if (this.#stored === null) {
-      this.#stored = this.#storedRows === 0
-        ? this.#names.map(() => [])
-        : this.#host.readStored(this.name);
-    }
-    return this.#stored;
+    if (this.#stored !== null) return this.#stored;
+    const stored = this.#storedRows === 0
+      ? this.#names.map(() => [])
+      : this.#host.readStored(this.name, this.#storedRows);
+    this.#storedRows = stored.length > 0 ? stored[0].length : 0;
+    // a writer keeps what it read, to extend it as it writes; a reader reads afresh each time
+    if (this.#host.readOnlyReason() === null) this.#stored = stored;
+    return stored;
   }
 
   /** Every row (stored and pending), one array per column, in column order. */
@@ -244,7 +257,9 @@ export class Table<S extends Schema = Schema> {
     const stored = this.#storedColumns();
     const out = {} as Record<string, Cell[]>;
     this.#names.forEach((name, i) => {
-      out[name] = stored[i].concat(this.#pending[i]);
+      out[name] = this.#stored === stored || this.#pending[i].length > 0
+        ? stored[i].concat(this.#pending[i])
+        : stored[i];
     });
     return out as Columns<S>;
   }

@@ -29,21 +29,31 @@ function trimNuls(bytes: Uint8Array): Uint8Array {
   return bytes.subarray(0, end);
 }
 
-/** Reads the attributes of one object (group or dataset). */
+/**
+ * Reads the attributes of one object (group or dataset). Each read goes
+ * straight for the attribute (listing names costs more than a miss).
+ */
 export class AttributeReader {
   readonly #file: H5File;
   readonly #path: string;
-  readonly #names: Set<string>;
 
   constructor(file: H5File, path: string) {
     this.#file = file;
     this.#path = path;
-    this.#names = new Set(attributeNames(file, path));
+  }
+
+  #raw(name: string): ReturnType<typeof readRawAttribute> | null {
+    try {
+      return readRawAttribute(this.#file, this.#path, name);
+    } catch (error) {
+      if (error instanceof RangeError) throw error; // too large: not the same as absent
+      return null;
+    }
   }
 
   /** Whether the object has attribute `name`. */
   has(name: string): boolean {
-    return this.#names.has(name);
+    return attributeNames(this.#file, this.#path).includes(name);
   }
 
   /**
@@ -51,8 +61,9 @@ export class AttributeReader {
    * PyTables writes it), or null when absent or not a string.
    */
   string(name: string): string | null {
-    if (!this.#names.has(name)) return null;
-    const { metadata, bytes } = readRawAttribute(this.#file, this.#path, name);
+    const raw = this.#raw(name);
+    if (raw === null) return null;
+    const { metadata, bytes } = raw;
     if (metadata.type !== 3) return null;
     if (bytes === null) return "";
     return utf8.decode(trimNuls(bytes));
@@ -60,8 +71,9 @@ export class AttributeReader {
 
   /** An integer attribute as a number (bigint past 2^53), or null when absent. */
   int(name: string): number | bigint | null {
-    if (!this.#names.has(name)) return null;
-    const { metadata, bytes } = readRawAttribute(this.#file, this.#path, name);
+    const raw = this.#raw(name);
+    if (raw === null) return null;
+    const { metadata, bytes } = raw;
     if (metadata.type !== 0 || bytes === null || bytes.length < metadata.size) {
       return null;
     }
@@ -93,8 +105,9 @@ export class AttributeReader {
    * SyntaxError naming the object and attribute when it does not unpickle.
    */
   pickled(name: string): PyValue | undefined {
-    if (!this.#names.has(name)) return undefined;
-    const { metadata, bytes } = readRawAttribute(this.#file, this.#path, name);
+    const raw = this.#raw(name);
+    if (raw === null) return undefined;
+    const { metadata, bytes } = raw;
     const where =
       `attribute ${name} of ${this.#path} in ${this.#file.filename}`;
     if (metadata.type !== 3 || bytes === null) {

@@ -117,6 +117,18 @@ function kindOfDtype(dtype: string): StoredKind | null {
   return null;
 }
 
+/** pandas' dtype name when the HDF5 type alone tells it (not for ints). */
+function dtypeOf(member: MemberMeta): string | null {
+  if (member.type === H5T_FLOAT && [2, 4, 8].includes(member.size)) {
+    return `float${8 * member.size}`;
+  }
+  if (member.type === H5T_STRING && !member.vlen) {
+    return `bytes${8 * member.size}`;
+  }
+  if (member.type === H5T_BITFIELD && member.size === 1) return "bool";
+  return null;
+}
+
 function encodingOf(member: MemberMeta, kind: StoredKind): Encoding | null {
   const { type, size, signed } = member;
   if (kind === "str") return type === H5T_STRING && !member.vlen ? "s" : null;
@@ -143,9 +155,12 @@ export function isFrameTable(file: H5File, key: string): boolean {
 }
 
 /** Reads how a frame_table's rows are laid out. */
-export function describeFrameTable(file: H5File, key: string): FrameTable {
+export function describeFrameTable(
+  file: H5File,
+  key: string,
+  groupAttrs: AttributeReader = new AttributeReader(file, `/${key}`),
+): FrameTable {
   const group = `/${key}`;
-  const groupAttrs = new AttributeReader(file, group);
   const pandasType = groupAttrs.string("pandas_type");
   if (pandasType !== "frame_table") {
     fail(
@@ -156,13 +171,14 @@ export function describeFrameTable(file: H5File, key: string): FrameTable {
       }`,
     );
   }
-  const g = file.get(group) as H5Group;
-  if (!g.keys().includes("table")) {
-    fail(file, key, "its group holds no dataset named table");
+  let dataset: unknown = null;
+  try {
+    dataset = file.get(`${group}/table`);
+  } catch {
+    // absent: HDF5 says so by throwing
   }
-  const dataset = file.get(`${group}/table`);
   if (!(dataset instanceof H5Api.Dataset)) {
-    fail(file, key, `${group}/table is not a dataset`);
+    fail(file, key, `its group holds no dataset named table`);
   }
   const meta = (dataset as H5Dataset).metadata as unknown as {
     type: number;
@@ -189,12 +205,8 @@ export function describeFrameTable(file: H5File, key: string): FrameTable {
   if (order === null) {
     fail(file, key, "its non_index_axes attribute is not [(1, [columns])]");
   }
-  const valuesCols = stringList(
-    groupAttrs.pickled("values_cols"),
-  );
-  if (valuesCols === null) {
-    fail(file, key, "its values_cols attribute is not a list of names");
-  }
+  // the value fields are the table's fields but the index (pandas' values_cols)
+  const valuesCols = members.filter((m) => m !== index).map((m) => m.name!);
 
   const tablePath = `${group}/table`;
   const tableAttrs = new AttributeReader(file, tablePath);
@@ -205,10 +217,16 @@ export function describeFrameTable(file: H5File, key: string): FrameTable {
     if (!member) {
       fail(file, key, `values field ${field} is missing from its table`);
     }
-    const dtype = tableAttrs.string(`${field}_dtype`);
-    const kinds = stringList(
-      tableAttrs.pickled(`${field}_kind`),
-    );
+    const isArray = member.type === H5T_ARRAY &&
+      member.array_type !== undefined;
+    // attribute reads are the cost of opening a table: a scalar field holds
+    // the column of its name, and float, string and bitfield types say their
+    // dtype themselves; ints may be pandas datetimes or bools, so ask
+    const dtype = dtypeOf(isArray ? member.array_type! : member) ??
+      tableAttrs.string(`${field}_dtype`);
+    const kinds = isArray
+      ? stringList(tableAttrs.pickled(`${field}_kind`))
+      : [field];
     if (dtype === null || kinds === null) {
       fail(file, key, `field ${field} lacks its _dtype or _kind attribute`);
     }
