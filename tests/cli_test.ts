@@ -445,3 +445,32 @@ Deno.test("df prints an aligned table by default, and an unknown table is an err
     badFormat.stderr.includes("expected one of table, csv, json, jsonl"),
   );
 });
+
+Deno.test("deno install --global makes a cox command that runs the CLI", async () => {
+  const root = await Deno.makeTempDir({ prefix: "cox-install-" });
+  try {
+    const install = await new Deno.Command(Deno.execPath(), {
+      args: ["install", "--global", "-A", "-n", "cox", "--root", root, CLI],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      signal: AbortSignal.timeout(120_000),
+    }).output();
+    assertEquals(install.code, 0, new TextDecoder().decode(install.stderr));
+    const cox = await new Deno.Command(join(root, "bin", "cox"), {
+      args: ["ls", WT2],
+      env: {
+        NO_COLOR: "1",
+        PATH: `${join(Deno.execPath(), "..")}:${Deno.env.get("PATH")}`,
+      },
+      signal: AbortSignal.timeout(120_000),
+    }).output();
+    const stdout = new TextDecoder().decode(cox.stdout);
+    assertEquals(cox.code, 0, new TextDecoder().decode(cox.stderr));
+    assertEquals(
+      stdout.split("\n")[1],
+      "2a02c3b9-f357-4a45-b08f-b214ebaaa387      2           100          1",
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
