@@ -18,6 +18,7 @@ import {
   type H5Dataset,
   type H5File,
   type H5Group,
+  MAX_READ_BYTES,
   readRows,
   writeRows,
 } from "./h5wasm.ts";
@@ -69,6 +70,9 @@ export interface FrameTable {
   nrows: number;
   layout: "blocks" | "data_columns";
 }
+
+/** How rows are packed, without where they are stored. */
+export type RowLayout = Pick<FrameTable, "columns" | "rowSize" | "indexOffset">;
 
 /** The description of a column for a table we create. */
 export interface NewColumn {
@@ -284,6 +288,7 @@ export function describeFrameTable(
     typeof declared === "number" && declared >= 0 && declared <= extent
       ? declared
       : extent;
+  checkTableSize(file, key, dataset as H5Dataset, nrows, meta.size);
   return {
     key,
     columns,
@@ -292,6 +297,42 @@ export function describeFrameTable(
     nrows,
     layout: blocks ? "blocks" : "data_columns",
   };
+}
+
+// deflate, the one compressing filter h5wasm has, inflates at most about 1032:1
+const MAX_FILTER_RATIO = 1032;
+
+/**
+ * Refuses a table that claims more rows than its file can hold: unfiltered
+ * rows take their full size in the file, filtered ones at most
+ * MAX_FILTER_RATIO times less; and no more than MAX_READ_BYTES in all.
+ * (Only for files open read-only: a file being written may not be on disk
+ * yet.)
+ */
+function checkTableSize(
+  file: H5File,
+  key: string,
+  dataset: H5Dataset,
+  rows: number,
+  rowSize: number,
+): void {
+  const bytes = rows * rowSize;
+  let limit = MAX_READ_BYTES;
+  if (file.mode === "r" && bytes > 0) {
+    const size = Deno.statSync(file.filename).size;
+    const filtered = (dataset.filters ?? []).length > 0;
+    limit = Math.min(limit, filtered ? size * MAX_FILTER_RATIO : size);
+  }
+  if (!(rowSize > 0) || !Number.isSafeInteger(bytes) || bytes > limit) {
+    throw new RangeError(
+      `Cannot read table "${key}" in ${file.filename}: it claims ${rows} rows of ${rowSize} bytes, ` +
+        `more than ${
+          limit === MAX_READ_BYTES
+            ? `the ${limit} bytes read at once`
+            : `its file can hold`
+        }`,
+    );
+  }
 }
 
 const utf8 = new TextDecoder();
@@ -347,7 +388,7 @@ function setInt64(
 }
 
 /** Decodes raw rows into one array of cells per column, in column order. */
-export function decodeRows(table: FrameTable, bytes: Uint8Array): Cell[][] {
+export function decodeRows(table: RowLayout, bytes: Uint8Array): Cell[][] {
   const n = Math.floor(bytes.length / table.rowSize);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return table.columns.map((slot) => {
@@ -456,7 +497,7 @@ export function widestString(values: readonly string[]): number {
  * columns whose width is exceeded are listed.
  */
 export function widthsExceeded(
-  table: FrameTable,
+  table: RowLayout,
   columns: Cell[][],
 ): Map<string, number> {
   const out = new Map<string, number>();
@@ -473,7 +514,7 @@ export function widthsExceeded(
  * layout, numbering them from `firstIndex`. Widths must have been checked.
  */
 export function encodeRows(
-  table: FrameTable,
+  table: RowLayout,
   columns: Cell[][],
   firstIndex: number,
 ): Uint8Array {

@@ -98,6 +98,9 @@ function module(): RawModule {
 /** The high-level API; call after `loadH5()`. */
 export const H5Api: H5 = h5wasm;
 
+/** The most raw bytes read from a dataset at once (wasm memory stops at 2 GiB). */
+export const MAX_READ_BYTES = 1 << 30;
+
 /** Reads `count` rows from `start` of a 1-D dataset as raw bytes. */
 export function readRows(
   file: H5File,
@@ -106,13 +109,20 @@ export function readRows(
   count: number,
   rowSize: number,
 ): Uint8Array {
-  const out = new Uint8Array(count * rowSize);
+  const n = count * rowSize;
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_READ_BYTES) {
+    throw new RangeError(
+      `Cannot read ${count} rows of ${rowSize} bytes from ${path} in ${file.filename}: ` +
+        `more than the ${MAX_READ_BYTES} bytes read at once`,
+    );
+  }
+  const out = new Uint8Array(n);
   if (count === 0) return out;
   const m = module();
   const ptr = m._malloc(out.length);
   if (ptr === 0) {
     throw new RangeError(
-      `Cannot read ${count} rows of ${path}: out of wasm memory`,
+      `Cannot read ${count} rows of ${path} in ${file.filename}: out of wasm memory`,
     );
   }
   try {
@@ -225,6 +235,30 @@ export function writeRawAttribute(
   } finally {
     m._free(ptr);
   }
+}
+
+let trapped: string | null = null;
+
+/**
+ * Records a wasm trap (a RuntimeError: an abort, an out-of-bounds access, an
+ * unreachable) raised while HDF5 worked on `path`. HDF5's C code shares one
+ * wasm memory with every file; a trap means it went astray, possibly after
+ * writing where it should not, so nothing more is trusted to it.
+ */
+export function noteTrap(path: string, error: unknown): void {
+  if (trapped !== null) return;
+  for (let e = error, depth = 0; e && depth < 8; depth++) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      trapped = `${e.message.split("\n")[0]}, reading ${path}`;
+      return;
+    }
+    e = (e as Error).cause;
+  }
+}
+
+/** Why HDF5 is no longer used in this process, or null while it is sound. */
+export function trapReason(): string | null {
+  return trapped;
 }
 
 /** Shortens HDF5's multi-line diagnostic to its most specific line. */

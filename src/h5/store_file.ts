@@ -5,7 +5,14 @@
  * @module
  */
 
-import { H5Api, type H5File, hdf5Reason, loadH5 } from "./h5wasm.ts";
+import {
+  H5Api,
+  type H5File,
+  hdf5Reason,
+  loadH5,
+  noteTrap,
+  trapReason,
+} from "./h5wasm.ts";
 
 export { loadH5 };
 
@@ -74,10 +81,19 @@ export function checkHdf5(path: string): void {
  * exist), `"w"` created afresh. Call after `loadH5()`.
  */
 export function openHdf5(path: string, mode: "r" | "a" | "w"): H5File {
+  const trapped = trapReason();
+  if (trapped !== null) {
+    throw new StoreFileError(
+      path,
+      `Cannot open ${path}: HDF5 crashed earlier in this process (${trapped}); ` +
+        `its memory may be corrupt, so no HDF5 file is opened again until the process restarts`,
+    );
+  }
   if (mode !== "w") checkHdf5(path);
   try {
     return new H5Api.File(path, mode);
   } catch (error) {
+    noteTrap(path, error);
     throw new StoreFileError(
       path,
       `Cannot open ${path}: ${
@@ -98,6 +114,7 @@ export function withHdf5<T>(
   try {
     return body(file);
   } catch (error) {
+    noteTrap(path, error);
     if (
       error instanceof StoreFileError || error instanceof TypeError ||
       error instanceof RangeError
@@ -108,8 +125,9 @@ export function withHdf5<T>(
   } finally {
     try {
       file.close();
-    } catch {
+    } catch (error) {
       // the file is already unusable; the error above says why
+      noteTrap(path, error);
     }
   }
 }
