@@ -58,8 +58,8 @@ Options:
   -h, --help               show this help
 
 A ":" or "," in a name (which --logdir_spec cannot hold) becomes "_". Runs are
-taken in exp id order. Write "--filter-param NAME -- REGEX" for a REGEX that
-starts with "-".
+taken in exp id order. For a REGEX that starts with "-", give that filter last
+as "--filter-param NAME -- REGEX".
 `,
   ls: `Usage: cox ls DIR [--metadata-table metadata]
 
