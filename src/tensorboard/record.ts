@@ -195,7 +195,11 @@ export class RecordReader {
     const record = this.#pending < 0
       ? 0
       : this.#pending + RECORD_HEADER_BYTES + RECORD_FOOTER_BYTES;
-    const next = new Uint8Array(Math.max(want * 2, record));
+    // grow geometrically towards the pending record, never straight to the
+    // size its header claims: a short file must not buy a huge buffer
+    const next = new Uint8Array(
+      record > 0 ? Math.max(want, Math.min(record, want * 2)) : want * 2,
+    );
     next.set(this.#buf.subarray(this.#start, this.#end));
     next.set(chunk, left);
     this.#base += this.#start;
