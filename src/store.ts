@@ -1,47 +1,48 @@
 /**
  * A run folder's life: `<storage>/<expId>/` with `store.h5`, `save/`,
- * `.table_objects/` and `tensorboard/`, its tables, and when their rows
- * reach the disk.
+ * `.table_objects/` and `tensorboard/`, its tables, and how their rows reach
+ * the disk: batches go to a synced journal (`store.h5.journal`) when
+ * flushed, then into `store.h5` by an atomic replacement (see
+ * `docs/store.md`). One process writes a run at a time (`store.h5.lock`).
  *
  * @module
  */
 
-import { isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import {
-  appendRows,
   type Cell,
-  createFrameTable,
+  decodeRows,
   describeFrameTable,
   encodeRows,
   type FrameTable,
-  isFrameTable,
   type NewColumn,
   readColumns,
+  type RowLayout,
   type StoredKind,
-  tableKeys,
   widestString,
   widthsExceeded,
 } from "./h5/frame_table.ts";
 import { AttributeReader } from "./h5/attributes.ts";
 import type { H5File } from "./h5/h5wasm.ts";
+import { planLayout } from "./h5/layout.ts";
 import { loadH5, StoreFileError, withHdf5 } from "./h5/store_file.ts";
-import { PyGlobal, type PyValue } from "./pickle/values.ts";
+import { checkpoint, checkpointTempPath, COX_DATA } from "./checkpoint.ts";
+import { coxData, schemaFromCoxData } from "./cox_data.ts";
+import { type JournalBatch, JournalWriter, readJournal } from "./journal.ts";
+import { RunLock } from "./run_lock.ts";
 import { holdUntilExit, release } from "./exit_hooks.ts";
 import {
   type ColumnKind,
   formatSchema,
   isColumnKind,
   OBJECT,
+  type Row,
   sameSchema,
   type Schema,
   schemaFromExample,
 } from "./schema.ts";
 import { Table, type TableHost } from "./table.ts";
 import { SummaryWriter } from "./tensorboard/summary_writer.ts";
-import type { Row } from "./schema.ts";
-
-/** The kinds of summary `logTableAndTb` can write, as tensorboardX's `add_<kind>`. */
-export type SummaryType = "scalar" | "histogram" | "text" | "image";
 import { serializeObject } from "./objects.ts";
 import { warn } from "./warn.ts";
 import { renderStore } from "./render.ts";
@@ -51,7 +52,19 @@ export const STORE_BASENAME = "store.h5";
 export const SAVE_DIR = "save";
 export const TABLE_OBJECT_DIR = ".table_objects";
 export const TENSORBOARD_DIR = "tensorboard";
-const COX_DATA = "COX_DATA";
+/** The journal of flushed rows not yet in `store.h5`. */
+export const JOURNAL_SUFFIX = ".journal";
+/** The lock naming the process that writes the run. */
+export const LOCK_SUFFIX = ".lock";
+
+/** The kinds of summary `logTableAndTb` can write, as tensorboardX's `add_<kind>`. */
+export type SummaryType = "scalar" | "histogram" | "text" | "image";
+const SUMMARY_TYPES: readonly string[] = [
+  "scalar",
+  "histogram",
+  "text",
+  "image",
+];
 
 /** How a store is opened. */
 export interface StoreOptions {
@@ -115,76 +128,35 @@ function exists(path: string): boolean {
   }
 }
 
-const PY_TYPE: Record<string, ColumnKind> = {
-  "builtins.float": "float",
-  "builtins.int": "int",
-  "builtins.str": "str",
-  "builtins.bool": "bool",
-  "__builtin__.float": "float",
-  "__builtin__.long": "int",
-  "__builtin__.int": "int",
-  "__builtin__.unicode": "str",
-  "__builtin__.str": "str",
-  "__builtin__.bool": "bool",
-  "numpy.float64": "float",
-  "numpy.float32": "float",
-  "numpy.int64": "int",
-  "numpy.int32": "int",
-  "numpy.bool_": "bool",
-};
-
-const KIND_TO_PY: Record<"float" | "int" | "str" | "bool", PyGlobal> = {
-  float: new PyGlobal("builtins", "float"),
-  int: new PyGlobal("builtins", "int"),
-  str: new PyGlobal("builtins", "str"),
-  bool: new PyGlobal("builtins", "bool"),
-};
-
-/** cox's COX_DATA attribute for a table: `{'schema': {col: type}, 'name': name}`. */
-export function coxData(name: string, schema: Schema): PyValue {
-  const pySchema: Record<string, PyValue> = {};
-  for (const [column, kind] of Object.entries(schema)) {
-    pySchema[column] = kind in KIND_TO_PY
-      ? KIND_TO_PY[kind as keyof typeof KIND_TO_PY]
-      : kind;
-  }
-  return { schema: pySchema, name };
+function storedKind(kind: ColumnKind): StoredKind {
+  return kind === "float" || kind === "int" || kind === "bool" ? kind : "str";
 }
 
-function schemaFromCoxData(path: string, key: string, data: PyValue): Schema {
-  const raw =
-    data !== null && typeof data === "object" && !(data instanceof Map) &&
-      !Array.isArray(data)
-      ? (data as Record<string, PyValue>).schema
-      : undefined;
-  if (
-    raw === null || typeof raw !== "object" || Array.isArray(raw) ||
-    raw instanceof Map
-  ) {
-    throw new StoreFileError(
-      path,
-      `Cannot read table "${key}" in ${path}: its COX_DATA holds no schema dict`,
+/** Width with headroom, so that a column is rarely widened (which rewrites the file). */
+function roomyWidth(needed: number): number {
+  let w = 32;
+  while (w < needed) w *= 2;
+  return w;
+}
+
+/**
+ * Rows per HDF5 chunk: enough for the first batch (so a big batch is written
+ * in few chunks), at most about 512 KiB, and small for small tables (a
+ * chunk takes its full size on disk as soon as one row is in it).
+ */
+function chunkRows(schema: Schema, firstBatch: number): number {
+  const rowSize = 8 +
+    Object.values(schema).reduce(
+      (n, k) => n + (k === "bool" ? 1 : k === "float" || k === "int" ? 8 : 32),
+      0,
     );
-  }
-  const schema: Schema = {};
-  for (const [column, t] of Object.entries(raw as Record<string, PyValue>)) {
-    const kind = t instanceof PyGlobal
-      ? PY_TYPE[`${t.module}.${t.name}`]
-      : isColumnKind(t)
-      ? t
-      : undefined;
-    if (kind === undefined) {
-      throw new StoreFileError(
-        path,
-        `Cannot read table "${key}" in ${path}: column "${column}" has schema type ${
-          t instanceof PyGlobal ? `${t.module}.${t.name}` : JSON.stringify(t)
-        }, expected float, int, str, bool or a cox object kind`,
-      );
-    }
-    schema[column] = kind;
-  }
-  return schema;
+  const most = Math.max(128, Math.floor((512 * 1024) / rowSize));
+  let rows = 128;
+  while (rows < firstBatch && rows < most) rows *= 2;
+  return Math.min(rows, most);
 }
+
+const CHECKPOINT_OPTIONS = { coxData, chunkRows };
 
 /** Checks that a table on disk has the columns its schema names. */
 function checkLayout(path: string, schema: Schema, layout: FrameTable): void {
@@ -205,19 +177,35 @@ function checkLayout(path: string, schema: Schema, layout: FrameTable): void {
   }
 }
 
-function storedKind(kind: ColumnKind): StoredKind {
-  return kind === "float" || kind === "int" || kind === "bool" ? kind : "str";
+/** Cells (one array per column of `layout`) in the order of the schema's columns. */
+function inSchemaOrder(
+  schema: Schema,
+  layout: RowLayout,
+  cells: Cell[][],
+): Cell[][] {
+  return Object.keys(schema).map((c) =>
+    cells[layout.columns.findIndex((s) => s.name === c)]
+  );
 }
 
-/** Width with headroom, so that a column is rarely widened (which rewrites the file). */
-function roomyWidth(needed: number): number {
-  let w = 32;
-  while (w < needed) w *= 2;
-  return w;
+/** The pending cells of a table in the order of `layout`'s columns. */
+function inLayoutOrder(table: Table, layout: RowLayout): Cell[][] {
+  const names = Object.keys(table.schema);
+  return layout.columns.map((slot) =>
+    table.pendingColumns[names.indexOf(slot.name)]
+  );
 }
 
-interface TableOnDisk {
-  schema: Schema;
+function newColumns(schema: Schema, cells: readonly Cell[][]): NewColumn[] {
+  return Object.entries(schema).map(([name, kind], i) => {
+    const stored = storedKind(kind);
+    if (stored !== "str") return { name, kind: stored };
+    return {
+      name,
+      kind: stored,
+      width: roomyWidth(widestString(cells[i] as string[])),
+    };
+  });
 }
 
 /**
@@ -252,7 +240,15 @@ export class Store {
   /** How the store was opened. */
   readonly mode: "a" | "r" | "w";
   readonly #tables = new Map<string, Table>();
-  readonly #layouts = new Map<string, FrameTable>();
+  /** Tables as described in `store.h5` (kept by a writer, the file's only changer). */
+  readonly #fileLayouts = new Map<string, FrameTable>();
+  /** How each table's next batch is packed. */
+  readonly #writeLayouts = new Map<string, RowLayout>();
+  /** Batches in the journal and not yet in `store.h5`. */
+  #unapplied: JournalBatch[] = [];
+  #journal: JournalWriter | null = null;
+  #lock: RunLock | null = null;
+  #nextCheckpoint = 0;
   #writer: SummaryWriter | null = null;
   readonly #flushMs: number;
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -264,13 +260,13 @@ export class Store {
     expId: string,
     mode: "a" | "r" | "w",
     flushMs: number,
-    tableObjectDir?: string,
+    objectDir?: string,
   ) {
     this.expId = expId;
     this.path = join(root, expId);
     this.saveDir = join(this.path, SAVE_DIR);
     this.tensorboardDir = join(this.path, TENSORBOARD_DIR);
-    this.tableObjectDir = tableObjectDir ?? join(this.path, TABLE_OBJECT_DIR);
+    this.tableObjectDir = objectDir ?? join(this.path, TABLE_OBJECT_DIR);
     this.storePath = join(this.path, STORE_BASENAME);
     this.mode = mode;
     this.#flushMs = flushMs;
@@ -290,14 +286,29 @@ export class Store {
     };
   }
 
+  /** `<run>/store.h5.journal`. */
+  get journalPath(): string {
+    return this.storePath + JOURNAL_SUFFIX;
+  }
+
   /**
    * Opens the run `<storageFolder>/<expId>` (a new uuid4 when absent), as
-   * cox's `Store(storage_folder, exp_id, new, mode)` does.
+   * cox's `Store(storage_folder, exp_id, new, mode)` does. Rows a killed
+   * writer had flushed are found (a writer also puts them into `store.h5`).
    */
-  static async open(
+  static open(
     storageFolder: string,
     expId?: string,
     options: StoreOptions = {},
+  ): Promise<Store> {
+    return Store.#open(storageFolder, expId, options);
+  }
+
+  static async #open(
+    storageFolder: string,
+    expId: string | undefined,
+    options: StoreOptions,
+    objectDir?: string,
   ): Promise<Store> {
     const mode = options.mode ?? "a";
     if (mode !== "a" && mode !== "r" && mode !== "w") {
@@ -318,9 +329,8 @@ export class Store {
     const root = isAbsolute(storageFolder)
       ? storageFolder
       : resolve(Deno.cwd(), storageFolder);
-    const store = new Store(root, id, mode, flushMs);
-    const runExists = exists(store.path);
-    if (options.new && runExists) {
+    const store = new Store(root, id, mode, flushMs, objectDir);
+    if (options.new && exists(store.path)) {
       throw new Deno.errors.AlreadyExists(
         `Cannot create run ${store.path}: it exists already (new: true)`,
       );
@@ -332,83 +342,164 @@ export class Store {
           `Cannot open ${store.storePath} read-only: no such file`,
         );
       }
-    } else {
-      for (
-        const dir of [
-          store.path,
-          store.saveDir,
-          store.tableObjectDir,
-          store.tensorboardDir,
-        ]
-      ) {
-        Deno.mkdirSync(dir, { recursive: true });
-      }
-      if (mode === "w" || !exists(store.storePath)) {
+      store.#load();
+      return store;
+    }
+    for (
+      const dir of [
+        store.path,
+        store.saveDir,
+        store.tableObjectDir,
+        store.tensorboardDir,
+      ]
+    ) {
+      Deno.mkdirSync(dir, { recursive: true });
+    }
+    store.#lock = RunLock.acquire(store.storePath + LOCK_SUFFIX);
+    try {
+      store.#removeLeftovers();
+      if (mode === "w") {
+        if (exists(store.journalPath)) Deno.removeSync(store.journalPath);
+        withHdf5(store.storePath, "w", () => {});
+      } else if (!exists(store.storePath)) {
         withHdf5(store.storePath, "w", () => {});
       }
+      const end = store.#load();
+      store.#journal = new JournalWriter(store.journalPath, end);
+      if (store.#unapplied.length > 0) store.#recover();
+    } catch (error) {
+      store.#lock.release();
+      throw error;
     }
-    for (const [name, found] of store.#scan()) {
-      store.#tables.set(
-        name,
-        new Table(name, found.schema, store.#host, null),
-      );
-    }
-    if (mode !== "r") holdUntilExit(store);
+    holdUntilExit(store.#exitHook);
     return store;
   }
 
+  /** Removes what a checkpoint killed midway left behind. */
+  #removeLeftovers(): void {
+    const prefix = `${STORE_BASENAME}.tmp-`;
+    for (const entry of Deno.readDirSync(this.path)) {
+      if (entry.isFile && entry.name.startsWith(prefix)) {
+        Deno.removeSync(join(this.path, entry.name));
+      }
+    }
+  }
+
   /**
-   * Reads which cox tables `store.h5` holds and their schemas; layouts and
-   * row counts are read when first needed (reading them costs more than
-   * the schema, and a reader of many runs may want one table of each).
+   * Reads the journal, then which cox tables `store.h5` holds (in that order,
+   * so that a writer's checkpoint in between cannot hide rows). Returns the
+   * length of the journal's intact part.
    */
-  #scan(): Map<string, TableOnDisk> {
-    return withHdf5(this.storePath, "r", (file) => {
-      const found = new Map<string, TableOnDisk>();
+  #load(): number {
+    const journal = readJournal(this.journalPath);
+    if (journal.damage) {
+      warn(`ignored the end of ${this.journalPath}: ${journal.damage}`);
+    }
+    this.#unapplied = journal.batches;
+    const schemas = withHdf5(this.storePath, "r", (file) => {
+      const found = new Map<string, Schema>();
       for (const key of file.keys()) {
         const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA);
         if (data === undefined) continue; // not a table cox wrote: cox skips it too
-        found.set(key, {
-          schema: schemaFromCoxData(this.storePath, key, data),
-        });
+        found.set(key, schemaFromCoxData(this.storePath, key, data));
       }
       return found;
     });
+    for (const batch of this.#unapplied) {
+      if (!schemas.has(batch.table)) schemas.set(batch.table, batch.schema);
+    }
+    for (const [name, schema] of schemas) {
+      this.#tables.set(name, new Table(name, schema, this.#host, null));
+    }
+    return journal.end;
   }
 
-  /** The layout of a table on disk, read once and kept. */
-  #layoutOf(file: H5File, name: string): FrameTable {
-    let layout = this.#layouts.get(name);
-    if (layout === undefined) {
-      layout = describeFrameTable(file, name);
-      checkLayout(this.storePath, this.#tables.get(name)!.schema, layout);
-      this.#layouts.set(name, layout);
+  /** Puts the rows of a writer that died before writing them into `store.h5`, and says so. */
+  #recover(): void {
+    const counts = new Map<string, number>();
+    for (const b of this.#unapplied) {
+      counts.set(b.table, (counts.get(b.table) ?? 0) + b.count);
     }
+    const what = [...counts].map(([t, n]) => `${n} rows of table "${t}"`).join(
+      ", ",
+    );
+    try {
+      this.#checkpoint();
+      warn(
+        `recovered ${what} into ${this.storePath} from the journal of a writer that ended before writing them`,
+      );
+    } catch (error) {
+      warn(
+        `kept ${what} in ${this.journalPath}, as ${this.storePath} cannot be written: ${
+          (error as Error).message
+        }`,
+      );
+    }
+  }
+
+  /** The layout of table `name` in `store.h5`, or null when it is not there yet. */
+  #fileLayout(file: H5File, name: string): FrameTable | null {
+    const cached = this.#fileLayouts.get(name);
+    if (cached) return cached;
+    if (!file.keys().includes(name)) return null;
+    const layout = describeFrameTable(file, name);
+    checkLayout(this.storePath, this.#tables.get(name)!.schema, layout);
+    // a reader describes afresh each time: a writer may replace the file meanwhile
+    if (this.mode !== "r") this.#fileLayouts.set(name, layout);
     return layout;
   }
 
-  #countStored(name: string): number {
-    return withHdf5(
-      this.storePath,
-      "r",
-      (file) => this.#layoutOf(file, name).nrows,
+  /** The journal's batches of a table, in row order. */
+  #batchesOf(name: string): JournalBatch[] {
+    return this.#unapplied.filter((b) => b.table === name).sort((a, b) =>
+      a.start - b.start
     );
   }
 
+  #countStored(name: string): number {
+    let end = withHdf5(
+      this.storePath,
+      "r",
+      (file) => this.#fileLayout(file, name)?.nrows ?? 0,
+    );
+    for (const b of this.#batchesOf(name)) {
+      if (b.start <= end) end = Math.max(end, b.start + b.count);
+    }
+    return end;
+  }
+
+  /** The rows in `store.h5`, then those only in the journal, in schema order. */
   #readStored(name: string, limit: number | null): Cell[][] {
-    const table = this.#tables.get(name)!;
-    return withHdf5(this.storePath, "r", (file) => {
-      const layout = this.#layoutOf(file, name);
-      const columns = readColumns(
-        file,
+    const schema = this.#tables.get(name)!.schema;
+    const columns = withHdf5(this.storePath, "r", (file) => {
+      const layout = this.#fileLayout(file, name);
+      if (layout === null) return Object.keys(schema).map(() => [] as Cell[]);
+      return inSchemaOrder(
+        schema,
         layout,
-        0,
-        Math.min(layout.nrows, limit ?? layout.nrows),
-      );
-      return Object.keys(table.schema).map((c) =>
-        columns[layout.columns.findIndex((s) => s.name === c)]
+        readColumns(file, layout, 0, layout.nrows),
       );
     });
+    for (const batch of this.#batchesOf(name)) {
+      const have = columns.length > 0 ? columns[0].length : 0;
+      if (batch.start + batch.count <= have || batch.start > have) continue;
+      const cells = inSchemaOrder(
+        schema,
+        batch.layout,
+        decodeRows(batch.layout, batch.bytes),
+      );
+      columns.forEach((column, i) => {
+        for (let r = have - batch.start; r < batch.count; r++) {
+          column.push(cells[i][r]);
+        }
+      });
+    }
+    if (limit !== null) {
+      for (const column of columns) {
+        column.length = Math.min(column.length, limit);
+      }
+    }
+    return columns;
   }
 
   /** The tables of this run, by name. */
@@ -436,10 +527,9 @@ export class Store {
    * table of that name has the same schema).
    */
   addTable<const S extends Schema>(name: string, schema: S): Table<S> {
-    if (this.#host.readOnlyReason() !== null) {
-      throw new TypeError(
-        `Cannot add table "${name}": ${this.#host.readOnlyReason()}`,
-      );
+    const reason = this.#host.readOnlyReason();
+    if (reason !== null) {
+      throw new TypeError(`Cannot add table "${name}": ${reason}`);
     }
     checkTableName(name);
     if (
@@ -498,11 +588,7 @@ export class Store {
       try {
         this.flush();
       } catch (error) {
-        warn(
-          `${
-            (error as Error).message
-          }; the rows stay pending and will be retried`,
-        );
+        warn((error as Error).message);
         this.#schedule();
       }
     }, this.#flushMs);
@@ -540,7 +626,7 @@ export class Store {
     values: Partial<Row<S>>,
     summaryType: SummaryType = "scalar",
   ): void {
-    if (!["scalar", "histogram", "text", "image"].includes(summaryType)) {
+    if (!SUMMARY_TYPES.includes(summaryType)) {
       throw new TypeError(
         `Cannot log with summary type ${
           JSON.stringify(summaryType)
@@ -578,149 +664,177 @@ export class Store {
     }
   }
 
-  /** Writes every flushed row to `store.h5`; when it returns, they are on disk. */
+  /** Packs a table's pending rows as one journal batch, widening string columns when needed. */
+  #batchOf(table: Table): JournalBatch {
+    const name = table.name;
+    let layout = this.#writeLayouts.get(name);
+    if (layout === undefined) {
+      layout = withHdf5(this.storePath, "r", (file) =>
+        this.#fileLayout(file, name)) ??
+        planLayout(name, newColumns(table.schema, table.pendingColumns));
+    }
+    let cells = inLayoutOrder(table, layout);
+    const wide = widthsExceeded(layout, cells);
+    if (wide.size > 0) {
+      const columns = layout.columns.map((slot): NewColumn => ({
+        name: slot.name,
+        kind: slot.kind,
+        width: slot.kind === "str"
+          ? roomyWidth(Math.max(slot.size, wide.get(slot.name) ?? 0))
+          : undefined,
+      }));
+      layout = planLayout(name, columns);
+      cells = inLayoutOrder(table, layout);
+    }
+    this.#writeLayouts.set(name, layout);
+    const start = table.storedRows;
+    const { rowSize, indexOffset, columns } = layout;
+    return {
+      table: name,
+      schema: { ...table.schema },
+      start,
+      count: cells[0].length,
+      layout: { rowSize, indexOffset, columns },
+      bytes: encodeRows(layout, cells, start),
+    };
+  }
+
+  /** Brings `store.h5` up to date with the journal, atomically, and empties the journal. */
+  #checkpoint(): void {
+    if (this.#unapplied.length === 0) return;
+    const t0 = performance.now();
+    const layouts = checkpoint(
+      this.storePath,
+      this.#unapplied,
+      CHECKPOINT_OPTIONS,
+    );
+    this.#unapplied = [];
+    this.#journal!.clear();
+    this.#fileLayouts.clear();
+    for (const [name, layout] of layouts) {
+      this.#fileLayouts.set(name, layout);
+      this.#writeLayouts.set(name, layout);
+    }
+    // copying store.h5 costs time in proportion to its size: keep that under 5% of the time
+    this.#nextCheckpoint = performance.now() + 20 * (performance.now() - t0);
+  }
+
+  /**
+   * Writes every flushed row to disk: when it returns they are in the
+   * journal, synced, and (unless `store.h5` is large and was just
+   * rewritten) in `store.h5`. On failure (a full disk, a read-only folder)
+   * it throws and the rows stay pending for the next flush.
+   */
   flush(): void {
     if (this.mode === "r") return;
     this.#writer?.flush();
+    this.#writeBatches();
+    if (
+      this.#unapplied.length > 0 && performance.now() >= this.#nextCheckpoint
+    ) this.#tryCheckpoint();
+  }
+
+  #writeBatches(): void {
     const dirty = [...this.#tables.values()].filter((t) =>
       t.pendingColumns[0].length > 0
     );
     if (dirty.length === 0) return;
-    const written: Table[] = [];
-    const toWiden = new Map<string, Map<string, number>>();
-    withHdf5(this.storePath, "a", (file) => {
-      for (const table of dirty) {
-        const layout = this.#layoutFor(file, table);
-        const ordered = orderColumns(table, layout);
-        const wide = widthsExceeded(layout, ordered);
-        if (wide.size > 0) {
-          toWiden.set(table.name, wide);
-          continue;
-        }
-        appendRows(file, layout, encodeRows(layout, ordered, layout.nrows));
-        written.push(table);
-      }
-    });
-    for (const table of written) table.markWritten();
-    if (toWiden.size > 0) this.#rewriteWider(toWiden);
+    const batches = dirty.map((t) => this.#batchOf(t));
+    this.#journal!.append(batches);
+    for (const table of dirty) table.markWritten();
+    this.#unapplied.push(...batches);
+  }
+
+  #tryCheckpoint(): boolean {
+    try {
+      this.#checkpoint();
+      return true;
+    } catch (error) {
+      warn(
+        `could not update ${this.storePath} (${(error as Error).message}); ` +
+          `the rows are safe in ${this.journalPath} and it will be tried again`,
+      );
+      return false;
+    }
   }
 
   /**
-   * The table's layout on disk, creating the table at its first rows. Layouts
-   * are kept between flushes (this store is the run's one writer); the row
-   * count on disk is checked each time.
+   * Copies `store.h5`, with every flushed row in it, to
+   * `<run>_snapshot/store.h5` and returns that path, as cox's `snapshot_copy`.
    */
-  #layoutFor(file: H5File, table: Table): FrameTable {
-    let layout = this.#layouts.get(table.name);
-    if (layout === undefined) {
-      const cells = table.pendingColumns;
-      layout = file.keys().includes(table.name)
-        ? this.#layoutOf(file, table.name)
-        : createFrameTable(
-          file,
-          table.name,
-          newColumns(table.schema, cells),
-          { [COX_DATA]: coxData(table.name, table.schema) },
-          chunkRows(table.schema, cells[0].length),
-        );
-      this.#layouts.set(table.name, layout);
-    } else {
-      layout.nrows = datasetRows(file, table.name);
-    }
-    if (layout.nrows !== table.storedRows) {
-      this.#layouts.delete(table.name);
-      throw new StoreFileError(
-        this.storePath,
-        `Cannot append to table "${table.name}" in ${this.storePath}: it holds ${layout.nrows} rows, ` +
-          `expected ${table.storedRows} (another process wrote to it)`,
+  snapshotCopy(): string {
+    if (this.mode === "r") {
+      throw new TypeError(
+        `Cannot snapshot ${this.storePath}: the store is open read-only`,
       );
     }
-    return layout;
+    this.#writer?.flush();
+    this.#writeBatches();
+    this.#checkpoint();
+    const folder = `${this.path}_snapshot`;
+    Deno.mkdirSync(folder, { recursive: true });
+    const target = join(folder, STORE_BASENAME);
+    Deno.copyFileSync(this.storePath, `${target}.tmp`);
+    Deno.renameSync(`${target}.tmp`, target);
+    return target;
   }
 
   /**
-   * Rewrites `store.h5` with wider string columns (h5wasm cannot delete or
-   * resize a field): every table is copied into a new file, in the
-   * data-columns layout, with the pending rows of `tables`, which then
-   * replaces the old file by an atomic rename.
+   * A read-only store on the snapshot of a running run (`<expId>_snapshot`),
+   * which finds its objects in the original run's `.table_objects/`, as
+   * cox's `read_from_running`. Without `expId`, `storageFolder` is the run.
    */
-  #rewriteWider(widen: Map<string, Map<string, number>>): void {
-    const tmp = `${this.storePath}.rewrite`;
-    const copies = withHdf5(
-      this.storePath,
-      "r",
-      (file) => readEverything(file, this.storePath),
-    );
-    try {
-      withHdf5(tmp, "w", (out) => {
-        for (const copy of copies) {
-          const table = this.#tables.get(copy.key);
-          const extra = widen.get(copy.key);
-          const pending = extra ? orderColumns(table!, copy.layout) : null;
-          const columns: NewColumn[] = copy.layout.columns.map((slot) => {
-            const need = Math.max(slot.size, extra?.get(slot.name) ?? 0);
-            return {
-              name: slot.name,
-              kind: slot.kind,
-              width: slot.kind === "str" ? roomyWidth(need) : undefined,
-            };
-          });
-          const layout = createFrameTable(
-            out,
-            copy.key,
-            columns,
-            copy.attributes,
-          );
-          appendRows(out, layout, encodeRows(layout, copy.cells, 0));
-          if (pending) {
-            appendRows(out, layout, encodeRows(layout, pending, layout.nrows));
-          }
-        }
-        for (const [name] of widen) {
-          if (copies.some((c) => c.key === name)) continue;
-          const table = this.#tables.get(name)!;
-          const cells = table.pendingColumns;
-          const layout = createFrameTable(
-            out,
-            name,
-            newColumns(table.schema, cells),
-            {
-              [COX_DATA]: coxData(name, table.schema),
-            },
-          );
-          appendRows(
-            out,
-            layout,
-            encodeRows(layout, orderColumns(table, layout), 0),
-          );
-        }
-      });
-      Deno.renameSync(tmp, this.storePath);
-      this.#layouts.clear();
-    } catch (error) {
-      try {
-        Deno.removeSync(tmp);
-      } catch {
-        // nothing to clean up
-      }
-      throw error;
+  static readFromRunning(
+    storageFolder: string,
+    expId?: string,
+  ): Promise<Store> {
+    let storage = storageFolder;
+    let id = expId;
+    if (id === undefined) {
+      const run = storageFolder.replace(/\/+$/, "");
+      storage = dirname(run);
+      id = basename(run);
     }
-    for (const [name] of widen) this.#tables.get(name)!.markWritten();
+    checkExpId(id);
+    return Store.#open(
+      storage,
+      `${id}_snapshot`,
+      { mode: "r" },
+      join(storage, id, TABLE_OBJECT_DIR),
+    );
   }
 
-  /** Writes pending rows and stops; later writes throw. */
+  /**
+   * Writes pending rows and stops; later writes throw. When the rows cannot
+   * be written it throws and the store stays open, so that nothing is lost.
+   */
   close(): void {
     if (this.#closed) return;
-    try {
-      this.flush();
-    } finally {
-      this.#closed = true;
-      this.#writer?.close();
-      if (this.#timer !== null) clearTimeout(this.#timer);
-      this.#timer = null;
-      release(this);
+    if (this.mode !== "r") {
+      this.#writer?.flush();
+      this.#writeBatches();
+      this.#tryCheckpoint();
+    }
+    this.#closed = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#writer?.close();
+    if (this.mode !== "r") {
+      release(this.#exitHook);
+      this.#lock?.release();
     }
   }
+
+  /** At exit: every row into the journal and `store.h5`, and the lock given up. */
+  readonly #exitHook = {
+    flush: () => {
+      try {
+        this.close();
+      } finally {
+        this.#lock?.release();
+      }
+    },
+  };
 
   /** Closes the store (for `using`). */
   [Symbol.dispose](): void {
@@ -733,78 +847,5 @@ export class Store {
   }
 }
 
-function newColumns(schema: Schema, cells: readonly Cell[][]): NewColumn[] {
-  return Object.entries(schema).map(([name, kind], i) => {
-    const stored = storedKind(kind);
-    if (stored !== "str") return { name, kind: stored };
-    return {
-      name,
-      kind: stored,
-      width: roomyWidth(widestString(cells[i] as string[])),
-    };
-  });
-}
-
-/**
- * Rows per HDF5 chunk: enough for the first batch (so a big batch is written
- * in few chunks), at most about 512 KiB, and small for small tables (a
- * chunk takes its full size on disk as soon as one row is in it).
- */
-function chunkRows(schema: Schema, firstBatch: number): number {
-  const rowSize = 8 +
-    Object.values(schema).reduce(
-      (n, k) => n + (k === "bool" ? 1 : k === "float" || k === "int" ? 8 : 32),
-      0,
-    );
-  const most = Math.max(128, Math.floor(512 * 1024 / rowSize));
-  let rows = 128;
-  while (rows < firstBatch && rows < most) rows *= 2;
-  return Math.min(rows, most);
-}
-
-/** The number of rows in a table's dataset, as HDF5 says. */
-function datasetRows(file: H5File, key: string): number {
-  const shape = (file.get(`/${key}/table`) as { shape: number[] | null } | null)
-    ?.shape;
-  return shape?.[0] ?? 0;
-}
-
-/** The table's pending cells in the order of the columns on disk. */
-function orderColumns(table: Table, layout: FrameTable): Cell[][] {
-  const names = Object.keys(table.schema);
-  const cells = table.pendingColumns;
-  return layout.columns.map((slot) => {
-    const i = names.indexOf(slot.name);
-    if (i < 0) {
-      throw new RangeError(
-        `Cannot append to table "${table.name}": column "${slot.name}" is not in its schema`,
-      );
-    }
-    return cells[i];
-  });
-}
-
-interface TableCopy {
-  key: string;
-  layout: FrameTable;
-  cells: Cell[][];
-  attributes: Record<string, PyValue>;
-}
-
-function readEverything(file: H5File, path: string): TableCopy[] {
-  const copies: TableCopy[] = [];
-  for (const key of tableKeys(file)) {
-    if (!isFrameTable(file, key)) {
-      throw new StoreFileError(
-        path,
-        `Cannot widen a string column of ${path}: it holds "${key}", which is not a pandas table and would be lost`,
-      );
-    }
-    const layout = describeFrameTable(file, key);
-    const attributes: Record<string, PyValue> = {};
-    const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA);
-    if (data !== undefined) attributes[COX_DATA] = data;
-    copies.push({ key, layout, cells: readColumns(file, layout), attributes });
-  }
-  return copies;
-}
+/** @internal The leftover a checkpoint writes beside `store.h5` (for tests). */
+export { checkpointTempPath };

@@ -1,0 +1,264 @@
+/**
+ * Bringing `store.h5` up to date with journal batches without ever
+ * modifying it in place: the new state is written to a file beside it,
+ * synced, and renamed over it. A process killed at any moment leaves the
+ * old `store.h5` or the new one, both whole; readers (ours, pandas) always
+ * open a complete file.
+ *
+ * @module
+ */
+
+import { dirname } from "node:path";
+import {
+  appendRows,
+  type Cell,
+  createFrameTable,
+  decodeRows,
+  describeFrameTable,
+  encodeRows,
+  type FrameTable,
+  readColumns,
+  type RowLayout,
+} from "./h5/frame_table.ts";
+import type { H5File } from "./h5/h5wasm.ts";
+import { columnsOf, sameLayout } from "./h5/layout.ts";
+import { AttributeReader } from "./h5/attributes.ts";
+import { StoreFileError, withHdf5 } from "./h5/store_file.ts";
+import type { JournalBatch } from "./journal.ts";
+import type { PyValue } from "./pickle/values.ts";
+import type { Schema } from "./schema.ts";
+
+/** The pickled group attribute cox keeps a table's schema in. */
+export const COX_DATA = "COX_DATA";
+
+/** What a checkpoint needs to know beyond the batches. */
+export interface CheckpointOptions {
+  /** cox's COX_DATA value for a table (for tables the batches create). */
+  coxData(name: string, schema: Schema): PyValue;
+  /** Rows per HDF5 chunk for a table created with `firstBatch` rows. */
+  chunkRows(schema: Schema, firstBatch: number): number;
+}
+
+/** Where a table's rows need more room than its columns on disk have. */
+function needsRebuild(file: H5File, batches: JournalBatch[]): boolean {
+  const keys = new Set(file.keys());
+  const seen = new Map<string, FrameTable>();
+  for (const batch of batches) {
+    if (!keys.has(batch.table)) continue;
+    let layout = seen.get(batch.table);
+    if (layout === undefined) {
+      layout = describeFrameTable(file, batch.table);
+      seen.set(batch.table, layout);
+    }
+    if (!sameLayout(layout, batch.layout) && !fits(batch.layout, layout)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Whether rows of layout `from` can be re-encoded into `to` (same columns, wide enough). */
+function fits(from: RowLayout, to: RowLayout): boolean {
+  return from.columns.length === to.columns.length &&
+    from.columns.every((c) => {
+      const d = to.columns.find((x) => x.name === c.name);
+      return d !== undefined && d.kind === c.kind &&
+        (c.kind !== "str" || d.size >= c.size);
+    });
+}
+
+function order(cells: Cell[][], from: RowLayout, to: RowLayout): Cell[][] {
+  return to.columns.map((slot) =>
+    cells[from.columns.findIndex((c) => c.name === slot.name)]
+  );
+}
+
+/** Appends the batches to an open file; batches already in it are skipped. */
+function applyBatches(
+  file: H5File,
+  batches: JournalBatch[],
+  options: CheckpointOptions,
+): Map<string, FrameTable> {
+  const layouts = new Map<string, FrameTable>();
+  const keys = new Set(file.keys());
+  for (const batch of batches) {
+    let layout = layouts.get(batch.table);
+    if (layout === undefined) {
+      if (keys.has(batch.table)) {
+        layout = describeFrameTable(file, batch.table);
+      } else {
+        if (batch.start !== 0) {
+          throw new StoreFileError(
+            file.filename,
+            `Cannot apply the journal to ${file.filename}: table "${batch.table}" is missing but the journal ` +
+              `continues it from row ${batch.start}`,
+          );
+        }
+        layout = createFrameTable(
+          file,
+          batch.table,
+          columnsOf(batch.layout),
+          { [COX_DATA]: options.coxData(batch.table, batch.schema) },
+          options.chunkRows(batch.schema, batch.count),
+        );
+        keys.add(batch.table);
+      }
+      layouts.set(batch.table, layout);
+    }
+    if (batch.start + batch.count <= layout.nrows) continue; // in the file already
+    if (batch.start !== layout.nrows) {
+      throw new StoreFileError(
+        file.filename,
+        `Cannot apply the journal to ${file.filename}: table "${batch.table}" holds ${layout.nrows} rows ` +
+          `but the journal's next batch starts at row ${batch.start}`,
+      );
+    }
+    const bytes = sameLayout(batch.layout, layout) ? batch.bytes : encodeRows(
+      layout,
+      order(decodeRows(batch.layout, batch.bytes), batch.layout, layout),
+      batch.start,
+    );
+    appendRows(file, layout, bytes);
+  }
+  return layouts;
+}
+
+interface TableCopy {
+  key: string;
+  layout: FrameTable;
+  cells: Cell[][];
+  coxData: PyValue | undefined;
+}
+
+function readEverything(file: H5File): TableCopy[] {
+  return file.keys().map((key) => {
+    const attrs = new AttributeReader(file, `/${key}`);
+    if (attrs.string("pandas_type") !== "frame_table") {
+      throw new StoreFileError(
+        file.filename,
+        `Cannot widen a string column of ${file.filename}: it holds "${key}", which is not a pandas table ` +
+          `and would be lost`,
+      );
+    }
+    const layout = describeFrameTable(file, key, attrs);
+    return {
+      key,
+      layout,
+      cells: readColumns(file, layout),
+      coxData: attrs.pickled(COX_DATA),
+    };
+  });
+}
+
+/**
+ * Writes every table of `file` anew into `out` (the data-columns layout),
+ * each string column as wide as the widest layout any batch asks for.
+ */
+function rebuildInto(
+  out: H5File,
+  copies: TableCopy[],
+  batches: JournalBatch[],
+): void {
+  for (const copy of copies) {
+    const wanted = batches.filter((b) => b.table === copy.key).map((b) =>
+      b.layout
+    );
+    const columns = columnsOf(copy.layout).map((column) => {
+      if (column.kind !== "str") return column;
+      const widths = wanted.map((l) =>
+        l.columns.find((c) => c.name === column.name)?.size ?? 0
+      );
+      return { ...column, width: Math.max(column.width ?? 1, ...widths) };
+    });
+    const attributes: Record<string, PyValue> = copy.coxData === undefined
+      ? {}
+      : { [COX_DATA]: copy.coxData };
+    const rows = copy.cells.length > 0 ? copy.cells[0].length : 0;
+    const layout = createFrameTable(
+      out,
+      copy.key,
+      columns,
+      attributes,
+      undefined,
+    );
+    if (rows > 0) {
+      appendRows(
+        out,
+        layout,
+        encodeRows(layout, order(copy.cells, copy.layout, layout), 0),
+      );
+    }
+  }
+}
+
+function syncFile(path: string): void {
+  const file = Deno.openSync(path, { read: true, write: true });
+  try {
+    file.syncSync();
+  } finally {
+    file.close();
+  }
+}
+
+function syncDir(path: string): void {
+  try {
+    const dir = Deno.openSync(path, { read: true });
+    try {
+      dir.syncSync();
+    } finally {
+      dir.close();
+    }
+  } catch {
+    // not every platform syncs a directory; the rename itself is atomic
+  }
+}
+
+/** The name of the file a checkpoint writes before renaming it over `store.h5`. */
+export function checkpointTempPath(storePath: string): string {
+  return `${storePath}.tmp-${Deno.pid}`;
+}
+
+/**
+ * Makes `store.h5` hold every batch, atomically; returns the layouts of the
+ * tables the batches touched, as they now are on disk.
+ */
+export function checkpoint(
+  storePath: string,
+  batches: JournalBatch[],
+  options: CheckpointOptions,
+): Map<string, FrameTable> {
+  const tmp = checkpointTempPath(storePath);
+  try {
+    const rebuild = withHdf5(
+      storePath,
+      "r",
+      (file) => needsRebuild(file, batches),
+    );
+    let layouts: Map<string, FrameTable>;
+    if (rebuild) {
+      const copies = withHdf5(storePath, "r", readEverything);
+      layouts = withHdf5(tmp, "w", (out) => {
+        rebuildInto(out, copies, batches);
+        return applyBatches(out, batches, options);
+      });
+    } else {
+      Deno.copyFileSync(storePath, tmp);
+      layouts = withHdf5(
+        tmp,
+        "a",
+        (out) => applyBatches(out, batches, options),
+      );
+    }
+    syncFile(tmp);
+    Deno.renameSync(tmp, storePath);
+    syncDir(dirname(storePath));
+    return layouts;
+  } catch (error) {
+    try {
+      Deno.removeSync(tmp);
+    } catch {
+      // never made
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * The journal beside `store.h5`: an append-only file of row batches, framed
+ * and checksummed like TFRecord, each batch written and synced before
+ * `flush()` returns. `store.h5` is then brought up to date by an atomic
+ * replacement (see `docs/store.md`), after which the journal is emptied. A
+ * batch that was cut short by a crash fails its CRC or is incomplete, and
+ * is ignored: it was never acknowledged.
+ *
+ * @module
+ */
+
+import type { ColumnSlot, RowLayout } from "./h5/frame_table.ts";
+import type { Schema } from "./schema.ts";
+import { encodeRecord, RecordReader } from "./tensorboard/record.ts";
+import { CorruptRecordError } from "./tensorboard/record.ts";
+
+/** One batch of rows of one table, as the journal keeps it. */
+export interface JournalBatch {
+  table: string;
+  /** The table's schema (to create it when the batch is applied first). */
+  schema: Schema;
+  /** Row number of the batch's first row. */
+  start: number;
+  count: number;
+  /** How `bytes` lay out the rows. */
+  layout: RowLayout;
+  /** The rows, packed as `layout` says. */
+  bytes: Uint8Array;
+}
+
+interface BatchHeader {
+  v: 1;
+  table: string;
+  schema: Schema;
+  start: number;
+  count: number;
+  rowSize: number;
+  indexOffset: number;
+  columns: ColumnSlot[];
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Frames a batch: a u32 header length, the header as JSON, then the rows. */
+export function encodeBatch(batch: JournalBatch): Uint8Array {
+  const header: BatchHeader = {
+    v: 1,
+    table: batch.table,
+    schema: batch.schema,
+    start: batch.start,
+    count: batch.count,
+    rowSize: batch.layout.rowSize,
+    indexOffset: batch.layout.indexOffset,
+    columns: batch.layout.columns,
+  };
+  const json = encoder.encode(JSON.stringify(header));
+  const payload = new Uint8Array(4 + json.length + batch.bytes.length);
+  new DataView(payload.buffer).setUint32(0, json.length, true);
+  payload.set(json, 4);
+  payload.set(batch.bytes, 4 + json.length);
+  return encodeRecord(payload);
+}
+
+function decodeBatch(
+  path: string,
+  offset: number,
+  payload: Uint8Array,
+): JournalBatch {
+  const fail = (what: string): never => {
+    throw new SyntaxError(
+      `Cannot read the journal ${path} at byte ${offset}: ${what}`,
+    );
+  };
+  if (payload.length < 4) fail("the batch is shorter than its header");
+  const view = new DataView(
+    payload.buffer,
+    payload.byteOffset,
+    payload.byteLength,
+  );
+  const n = view.getUint32(0, true);
+  if (n > payload.length - 4) fail(`its header claims ${n} bytes`);
+  let header: BatchHeader;
+  try {
+    header = JSON.parse(decoder.decode(payload.subarray(4, 4 + n)));
+  } catch {
+    return fail("its header is not JSON");
+  }
+  const bytes = payload.subarray(4 + n);
+  if (
+    header.v !== 1 || typeof header.table !== "string" ||
+    !Number.isSafeInteger(header.start) ||
+    !Number.isSafeInteger(header.count) || header.count < 0 ||
+    !(header.rowSize > 0) ||
+    !Array.isArray(header.columns) ||
+    bytes.length !== header.count * header.rowSize
+  ) {
+    fail("its header does not describe its rows");
+  }
+  return {
+    table: header.table,
+    schema: header.schema,
+    start: header.start,
+    count: header.count,
+    layout: {
+      rowSize: header.rowSize,
+      indexOffset: header.indexOffset,
+      columns: header.columns,
+    },
+    bytes,
+  };
+}
+
+/** What a journal file holds. */
+export interface JournalContents {
+  batches: JournalBatch[];
+  /** Bytes of the complete batches: where the next one goes. */
+  end: number;
+  /** Why reading stopped before the end of the file, if it did. */
+  damage?: string;
+}
+
+/** Reads every complete, intact batch of a journal (none when the file is absent). */
+export function readJournal(path: string): JournalContents {
+  let data: Uint8Array;
+  try {
+    data = Deno.readFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { batches: [], end: 0 };
+    throw error;
+  }
+  const reader = new RecordReader({ file: path });
+  reader.push(data);
+  const batches: JournalBatch[] = [];
+  let end = 0;
+  try {
+    for (const record of reader.records()) {
+      batches.push(decodeBatch(path, record.offset, record.payload));
+      end = reader.offset;
+    }
+  } catch (error) {
+    if (
+      error instanceof CorruptRecordError || error instanceof SyntaxError ||
+      error instanceof RangeError
+    ) {
+      return { batches, end, damage: (error as Error).message };
+    }
+    throw error;
+  }
+  const tail = reader.finish();
+  return tail === undefined ? { batches, end } : {
+    batches,
+    end,
+    damage: `an incomplete batch at byte ${tail.offset} (a write cut short)`,
+  };
+}
+
+/** Appends batches to a journal, each call synced to disk before it returns. */
+export class JournalWriter {
+  readonly path: string;
+  #end: number;
+
+  /** `end`: the length of the journal's intact part (later bytes are overwritten). */
+  constructor(path: string, end: number) {
+    this.path = path;
+    this.#end = end;
+  }
+
+  /** Bytes of intact batches in the journal. */
+  get size(): number {
+    return this.#end;
+  }
+
+  /**
+   * Writes the batches and syncs. On failure (a full disk, a read-only
+   * folder) the journal is cut back to what it held and the error names it.
+   */
+  append(batches: JournalBatch[]): void {
+    const frames = batches.map(encodeBatch);
+    const total = frames.reduce((n, f) => n + f.length, 0);
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const f of frames) {
+      all.set(f, at);
+      at += f.length;
+    }
+    let file: Deno.FsFile | null = null;
+    try {
+      file = Deno.openSync(this.path, { write: true, create: true });
+      file.seekSync(this.#end, Deno.SeekMode.Start);
+      let written = 0;
+      while (written < all.length) {
+        written += file.writeSync(all.subarray(written));
+      }
+      file.truncateSync(this.#end + all.length);
+      file.syncDataSync();
+      this.#end += all.length;
+    } catch (error) {
+      try {
+        file?.truncateSync(this.#end);
+      } catch {
+        // the next append starts at the same offset and overwrites the partial batch
+      }
+      throw new (error instanceof Error
+        ? error.constructor as ErrorConstructor
+        : Error)(
+        `Cannot write ${
+          batches.reduce((n, b) => n + b.count, 0)
+        } rows to the journal ${this.path}: ${
+          (error as Error).message
+        }; they stay pending and will be retried`,
+        { cause: error },
+      );
+    } finally {
+      file?.close();
+    }
+  }
+
+  /** Empties the journal once its batches are safely in `store.h5`. */
+  clear(): void {
+    const file = Deno.openSync(this.path, { write: true, create: true });
+    try {
+      file.truncateSync(0);
+      file.syncDataSync();
+    } finally {
+      file.close();
+    }
+    this.#end = 0;
+  }
+}
