@@ -8,7 +8,7 @@
  * @module
  */
 
-import { isAbsolute, join, relative } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import {
   decodeObjectCell,
   decodePickleFile,
@@ -91,7 +91,7 @@ export function readObjectFile(dir: string, cell: unknown): Uint8Array {
   const path = objectFilePath(dir, cell);
   const real = Deno.realPathSync(path);
   const rel = relative(Deno.realPathSync(dir), real);
-  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) {
+  if (rel === "" || rel.split(sep)[0] === ".." || isAbsolute(rel)) {
     throw new RangeError(
       `Cannot open object ${path}: it resolves to ${real}, outside ${dir}`,
     );

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { dirname, isAbsolute, relative, sep } from "node:path";
 import {
   H5Api,
   type H5File,
@@ -77,6 +78,38 @@ export function checkHdf5(path: string): void {
 }
 
 /**
+ * Refuses a file that is a symlink resolving outside its own folder (or
+ * dangling): a run folder must not make us read, create or truncate a file
+ * elsewhere.
+ */
+function checkNoEscape(path: string): void {
+  let link: boolean;
+  try {
+    link = Deno.lstatSync(path).isSymlink;
+  } catch {
+    return; // absent: created in place, or refused by checkHdf5
+  }
+  if (!link) return;
+  let real: string;
+  try {
+    real = Deno.realPathSync(path);
+  } catch (error) {
+    throw new StoreFileError(
+      path,
+      `Cannot open ${path}: it is a symlink to nothing`,
+      { cause: error },
+    );
+  }
+  const rel = relative(Deno.realPathSync(dirname(path)), real);
+  if (rel === "" || rel.split(sep)[0] === ".." || isAbsolute(rel)) {
+    throw new StoreFileError(
+      path,
+      `Cannot open ${path}: it is a symlink to ${real}, outside its folder`,
+    );
+  }
+}
+
+/**
  * Opens an HDF5 file: `"r"` read-only, `"a"` read-write (the file must
  * exist), `"w"` created afresh. Call after `loadH5()`.
  */
@@ -89,6 +122,7 @@ export function openHdf5(path: string, mode: "r" | "a" | "w"): H5File {
         `its memory may be corrupt, so no HDF5 file is opened again until the process restarts`,
     );
   }
+  checkNoEscape(path);
   if (mode !== "w") checkHdf5(path);
   try {
     return new H5Api.File(path, mode);
