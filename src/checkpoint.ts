@@ -19,6 +19,7 @@ import {
   type FrameTable,
   readColumns,
   type RowLayout,
+  widthsExceeded,
 } from "./h5/frame_table.ts";
 import type { H5File } from "./h5/h5wasm.ts";
 import { columnsOf, sameLayout } from "./h5/layout.ts";
@@ -73,6 +74,21 @@ function order(cells: Cell[][], from: RowLayout, to: RowLayout): Cell[][] {
   );
 }
 
+/** The columns to create a table with: as wide as the widest of its batches asks. */
+function widestColumns(
+  table: string,
+  batches: JournalBatch[],
+): ReturnType<typeof columnsOf> {
+  const mine = batches.filter((b) => b.table === table);
+  return columnsOf(mine[0].layout).map((column) => {
+    if (column.kind !== "str") return column;
+    const widths = mine.map((b) =>
+      b.layout.columns.find((c) => c.name === column.name)?.size ?? 0
+    );
+    return { ...column, width: Math.max(column.width ?? 1, ...widths) };
+  });
+}
+
 /** Appends the batches to an open file; batches already in it are skipped. */
 function applyBatches(
   file: H5File,
@@ -97,7 +113,7 @@ function applyBatches(
         layout = createFrameTable(
           file,
           batch.table,
-          columnsOf(batch.layout),
+          widestColumns(batch.table, batches),
           { [COX_DATA]: options.coxData(batch.table, batch.schema) },
           options.chunkRows(batch.schema, batch.count),
         );
@@ -113,11 +129,26 @@ function applyBatches(
           `but the journal's next batch starts at row ${batch.start}`,
       );
     }
-    const bytes = sameLayout(batch.layout, layout) ? batch.bytes : encodeRows(
-      layout,
-      order(decodeRows(batch.layout, batch.bytes), batch.layout, layout),
-      batch.start,
-    );
+    let bytes = batch.bytes;
+    if (!sameLayout(batch.layout, layout)) {
+      const cells = order(
+        decodeRows(batch.layout, batch.bytes),
+        batch.layout,
+        layout,
+      );
+      const wide = widthsExceeded(layout, cells);
+      if (wide.size > 0) {
+        // never cut a string short: a rebuild should have made room
+        throw new StoreFileError(
+          file.filename,
+          `Cannot apply the journal to ${file.filename}: column ${
+            [...wide.keys()].join(", ")
+          } of table ` +
+            `"${batch.table}" is narrower than its rows need`,
+        );
+      }
+      bytes = encodeRows(layout, cells, batch.start);
+    }
     appendRows(file, layout, bytes);
   }
   return layouts;

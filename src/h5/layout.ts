@@ -78,8 +78,11 @@ export function sameLayout(a: RowLayout, b: RowLayout): boolean {
     a.columns.length === b.columns.length &&
     a.columns.every((c, i) => {
       const d = b.columns[i];
+      // byte order means nothing for strings and single bytes (HDF5 reports either)
+      const ordered = c.size > 1 && c.encoding !== "s";
       return c.name === d.name && c.offset === d.offset && c.size === d.size &&
-        c.encoding === d.encoding && c.littleEndian === d.littleEndian &&
+        c.encoding === d.encoding &&
+        (!ordered || c.littleEndian === d.littleEndian) &&
         (c.kind === "bool") === (d.kind === "bool");
     });
 }

@@ -1,0 +1,393 @@
+// Faults: a writer killed at any moment loses no row it had flushed; a second
+// writer cannot open a run that is being written; a full disk fails a flush
+// without losing rows; readers of a running run see a consistent prefix.
+import { join } from "node:path";
+import { hostname } from "node:os";
+import {
+  assertEquals,
+  assertOk,
+  assertRejects,
+  assertThrows,
+} from "./assert.ts";
+import { PICKLE, setWarningSink, Store } from "../mod.ts";
+import { RunLockedError } from "../src/run_lock.ts";
+import { rowAt } from "./programs/rows.ts";
+import { ignoreUnless, runPython } from "./interop/python.ts";
+
+const KILL_WRITER =
+  new URL("./programs/kill_writer.ts", import.meta.url).pathname;
+const HOLD_RUN = new URL("./programs/hold_run.ts", import.meta.url).pathname;
+const TRIALS = Number(Deno.env.get("COX_KILL_TRIALS") ?? 50);
+
+/** Runs `body` with warnings collected instead of printed. */
+async function quietly<T>(
+  body: () => Promise<T> | T,
+): Promise<{ value: T; warnings: string[] }> {
+  const warnings: string[] = [];
+  const previous = setWarningSink((m) => warnings.push(m));
+  try {
+    return { value: await body(), warnings };
+  } finally {
+    setWarningSink(previous);
+  }
+}
+
+/** Reads the lines a child prints, calling `onLine` for each as it comes. */
+async function readLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of stream) {
+    rest += decoder.decode(chunk, { stream: true });
+    const lines = rest.split("\n");
+    rest = lines.pop()!;
+    lines.forEach(onLine);
+  }
+}
+
+function checkPrefix(
+  rows: Record<string, unknown>[],
+  acked: number,
+  where: string,
+): void {
+  assertOk(
+    rows.length >= acked,
+    `${where}: ${rows.length} rows, ${acked} were flushed`,
+  );
+  for (let i = 0; i < rows.length; i++) {
+    const want = rowAt(i);
+    const got = rows[i];
+    if (
+      got.i !== want.i || got.x !== want.x || got.s !== want.s ||
+      got.ok !== want.ok
+    ) {
+      throw new Error(
+        `${where}: row ${i} is ${JSON.stringify(got)}, expected ${
+          JSON.stringify(want)
+        }`,
+      );
+    }
+  }
+}
+
+let seed = 20261201;
+const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+
+Deno.test({
+  name:
+    `a writer killed with SIGKILL at random moments (${TRIALS} trials) loses no flushed row`,
+  ignore: await ignoreUnless(["pandas", "tables"]),
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "cox-kill-" });
+    const checked: [string, number][] = [];
+    let dir = "";
+    let total = 0;
+    for (let trial = 0; trial < TRIALS; trial++) {
+      // every fourth trial kills a writer that continues the run the previous one left
+      if (trial % 4 !== 3) dir = join(root, `trial-${trial}`);
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", KILL_WRITER, dir, String(trial + 1)],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      let acked = 0;
+      let opened: () => void;
+      const open = new Promise<void>((r) => (opened = r));
+      const lines = readLines(child.stdout, (line) => {
+        if (line.startsWith("open")) opened();
+        if (line.startsWith("flushed ")) acked = Number(line.slice(8));
+      });
+      await Promise.race([open, child.status]);
+      await new Promise((r) => setTimeout(r, random() * 400));
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // it ended by itself: it must not have
+      }
+      const status = await child.status;
+      await lines;
+      assertEquals(
+        status.signal,
+        "SIGKILL",
+        `trial ${trial}: the writer ended on its own`,
+      );
+      const { value: rows } = await quietly(async () => {
+        using reader = await Store.open(dir, "run", { mode: "r" });
+        return reader.table("t").rows();
+      });
+      checkPrefix(
+        rows,
+        acked,
+        `trial ${trial}, read-only right after the kill`,
+      );
+      total += acked;
+      checked.push([join(dir, "run", "store.h5"), acked]);
+    }
+    // a writer's open puts what the journal holds into store.h5, for pandas
+    for (const [path] of checked) {
+      const run = join(path, "..");
+      await quietly(async () =>
+        (await Store.open(join(run, ".."), "run")).close()
+      );
+    }
+    const out = await runPython(
+      ["pandas", "tables"],
+      "check_rows.py",
+      checked.flatMap(([p, n]) => [p, String(n)]),
+    );
+    assertEquals(out.trim().split("\n").length, TRIALS);
+    assertOk(total > 0, "the writers flushed rows before they were killed");
+  },
+});
+
+Deno.test("a second writer is refused with the first one's pid and host; readers still read", async () => {
+  const dir = await Deno.makeTempDir();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", HOLD_RUN, dir, "run"],
+    stdout: "piped",
+  }).spawn();
+  let ready: () => void;
+  const isReady = new Promise<void>((r) => (ready = r));
+  const lines = readLines(child.stdout, (line) => line === "ready" && ready());
+  await isReady;
+  try {
+    const error = await assertRejects(
+      () => Store.open(dir, "run"),
+      RunLockedError,
+      `process ${child.pid}`,
+      `host ${hostname()}`,
+      join(dir, "run", "store.h5.lock"),
+    );
+    assertEquals((error as RunLockedError).holder.pid, child.pid);
+    using reader = await Store.open(dir, "run", { mode: "r" });
+    assertEquals(reader.table("t").rows(), [{ a: 1 }]);
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+    await lines;
+  }
+  // the lock of the killed writer is stale: the next writer takes it over and says so
+  const { warnings } = await quietly(async () => {
+    using store = await Store.open(dir, "run");
+    store.table("t").appendRow({ a: 2 });
+  });
+  assertOk(
+    warnings.some((w) =>
+      w.includes("took over the lock") && w.includes(String(child.pid))
+    ),
+    String(warnings),
+  );
+  using reader = await Store.open(dir, "run", { mode: "r" });
+  assertEquals(reader.table("t").rows(), [{ a: 1 }, { a: 2 }]);
+});
+
+Deno.test("a lock is given up on close, so the next writer opens without a word", async () => {
+  const dir = await Deno.makeTempDir();
+  (await Store.open(dir, "run")).close();
+  const { warnings } = await quietly(async () =>
+    (await Store.open(dir, "run")).close()
+  );
+  assertEquals(warnings, []);
+  assertEquals(
+    Deno.readDirSync(join(dir, "run")).some((e) => e.name.endsWith(".lock")),
+    false,
+  );
+});
+
+async function canMount(): Promise<boolean> {
+  if (Deno.build.os !== "linux") return false;
+  const dir = await Deno.makeTempDir();
+  const ok = (await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir],
+  }).output())
+    .success;
+  if (ok) await new Deno.Command("umount", { args: [dir] }).output();
+  return ok;
+}
+const mountable = await canMount();
+
+async function mount(args: string[]): Promise<void> {
+  const out = await new Deno.Command("mount", { args, stderr: "piped" })
+    .output();
+  if (!out.success) {
+    throw new Error(
+      `mount ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+}
+
+Deno.test({
+  name:
+    "a full disk fails the flush with a clear error; the rows stay pending and go in once there is room",
+  ignore: !mountable,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await mount(["-t", "tmpfs", "-o", "size=512k", "tmpfs", dir]);
+    try {
+      const store = await Store.open(dir, "run", { flushMs: 60_000 });
+      const t = store.addTable("t", {
+        i: "int",
+        x: "float",
+        s: "str",
+        ok: "bool",
+      });
+      let n = 0;
+      let acked = 0;
+      let error: Error | null = null;
+      const { warnings } = await quietly(() => {
+        for (let round = 0; round < 200 && error === null; round++) {
+          for (let k = 0; k < 500; k++) t.appendRow(rowAt(n++));
+          try {
+            store.flush();
+            acked = n;
+          } catch (e) {
+            error = e as Error;
+          }
+        }
+      });
+      assertOk(error !== null, "the disk never filled up");
+      const message = (error as Error).message;
+      assertOk(
+        message.includes("store.h5.journal") &&
+          message.includes("stay pending"),
+        message,
+      );
+      assertEquals(t.nrows, n, "nothing was dropped");
+      // what was acknowledged is readable now, from another store
+      const { value: rows } = await quietly(async () => {
+        using reader = await Store.open(dir, "run", { mode: "r" });
+        return reader.table("t").rows();
+      });
+      checkPrefix(rows, acked, "after the failed flush");
+      void warnings;
+      await mount(["-o", "remount,size=64m", dir]);
+      await quietly(() => store.close());
+      using reader = await Store.open(dir, "run", { mode: "r" });
+      const all = reader.table("t").rows();
+      assertEquals(all.length, n);
+      checkPrefix(all, n, "after room was made");
+    } finally {
+      await new Deno.Command("umount", { args: ["-l", dir] }).output();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a read-only folder fails the flush with a clear error and loses nothing",
+  ignore: !mountable,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await mount(["-t", "tmpfs", "-o", "size=4m", "tmpfs", dir]);
+    try {
+      const store = await Store.open(dir, "run", { flushMs: 60_000 });
+      const t = store.addTable("t", {
+        i: "int",
+        x: "float",
+        s: "str",
+        ok: "bool",
+      });
+      for (let i = 0; i < 10; i++) t.appendRow(rowAt(i));
+      store.flush();
+      await mount(["-o", "remount,ro", dir]);
+      for (let i = 10; i < 20; i++) t.appendRow(rowAt(i));
+      const error = assertThrows(
+        () => store.flush(),
+        Error,
+        "store.h5.journal",
+        "stay pending",
+      );
+      assertOk(/read-only|Read-only/i.test(error.message), error.message);
+      assertEquals(t.nrows, 20);
+      using reader = await Store.open(dir, "run", { mode: "r" });
+      checkPrefix(reader.table("t").rows(), 10, "the rows flushed before");
+      await mount(["-o", "remount,rw", dir]);
+      store.close();
+      using after = await Store.open(dir, "run", { mode: "r" });
+      checkPrefix(
+        after.table("t").rows(),
+        20,
+        "after the folder is writable again",
+      );
+      assertEquals(after.table("t").nrows, 20);
+    } finally {
+      await new Deno.Command("umount", { args: ["-l", dir] }).output();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "readers of a run being written see a growing, consistent prefix (ours and pandas)",
+  ignore: await ignoreUnless(["pandas", "tables"]),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", KILL_WRITER, dir, "7"],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    let acked = 0;
+    let flushed: () => void;
+    const first = new Promise<void>((r) => (flushed = r));
+    const lines = readLines(child.stdout, (line) => {
+      if (line.startsWith("flushed ")) {
+        acked = Number(line.slice(8));
+        flushed();
+      }
+    });
+    try {
+      await first;
+      let last = 0;
+      for (let k = 0; k < 15; k++) {
+        await new Promise((r) => setTimeout(r, 60));
+        const before = acked;
+        const { value: rows } = await quietly(async () => {
+          using reader = await Store.open(dir, "run", { mode: "r" });
+          return reader.table("t").rows();
+        });
+        checkPrefix(rows, before, `read ${k}`);
+        assertOk(rows.length >= last, "a later read never sees fewer rows");
+        last = rows.length;
+        if (k % 5 === 4) {
+          await runPython(["pandas", "tables"], "check_rows.py", [
+            join(dir, "run", "store.h5"),
+            "0",
+          ]);
+        }
+      }
+      assertOk(last > 0);
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+      await lines;
+    }
+  },
+});
+
+Deno.test("snapshotCopy() and Store.readFromRunning() read a running run through its snapshot", async () => {
+  const dir = await Deno.makeTempDir();
+  using store = await Store.open(dir, "run");
+  const t = store.addTable("t", { step: "int", obj: PICKLE });
+  t.appendRow({ step: 1, obj: { loss: [0.5, 0.25] } });
+  const path = store.snapshotCopy();
+  assertEquals(path, join(dir, "run_snapshot", "store.h5"));
+  t.appendRow({ step: 2, obj: null });
+  for (
+    const reader of [
+      await Store.readFromRunning(dir, "run"),
+      await Store.readFromRunning(join(dir, "run")),
+    ]
+  ) {
+    using r = reader;
+    const table = r.table("t");
+    assertEquals(table.nrows, 1, "the snapshot holds the rows of its time");
+    assertEquals(r.tableObjectDir, join(dir, "run", ".table_objects"));
+    const cell = table.rows()[0].obj;
+    assertEquals(JSON.parse(JSON.stringify(table.getPickle(cell as string))), {
+      loss: [0.5, 0.25],
+    });
+  }
+});

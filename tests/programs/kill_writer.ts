@@ -1,0 +1,23 @@
+// Logs rows to <dir>/run in batches, flushing after each and printing
+// "flushed <rows>" once flush() has returned, until it is killed. Row i is
+// rowAt(i), so a reader can check every row it finds.
+import { Store } from "../../mod.ts";
+import { rowAt } from "./rows.ts";
+
+const [dir, seedText] = Deno.args;
+let seed = Number(seedText) >>> 0;
+const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+const out = (text: string) =>
+  Deno.stdout.writeSync(new TextEncoder().encode(text + "\n"));
+
+const store = await Store.open(dir, "run", { flushMs: 60_000 });
+const t = store.addTable("t", { i: "int", x: "float", s: "str", ok: "bool" });
+let n = t.nrows;
+out(`open ${n}`);
+for (;;) {
+  const batch = 1 + Math.floor(random() * 300);
+  for (let k = 0; k < batch; k++) t.appendRow(rowAt(n++));
+  store.flush();
+  out(`flushed ${n}`);
+  await new Promise((r) => setTimeout(r, random() * 5));
+}
