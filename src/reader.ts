@@ -120,7 +120,8 @@ export class CollectionReader {
 
   /**
    * Opens every run folder under `directory` that holds a `store.h5`;
-   * other entries are skipped.
+   * other entries are skipped, and so is `<run>_snapshot` (a copy made by
+   * `snapshotCopy()`) when `<run>` is there.
    */
   static async open(
     directory: string,
@@ -131,7 +132,15 @@ export class CollectionReader {
       if (options.expFilter && !options.expFilter(entry.name)) continue;
       names.push(entry.name);
     }
-    names.sort();
+    // `<run>_snapshot` (from snapshotCopy) is a copy of a run that is here too: not a run of its own
+    const all = new Set(names);
+    names.splice(
+      0,
+      names.length,
+      ...names.filter((n) =>
+        !(n.endsWith("_snapshot") && all.has(n.slice(0, -"_snapshot".length)))
+      ).sort(),
+    );
     const showProgress = options.progress ?? Deno.stderr.isTerminal();
     const progress = showProgress && names.length > 1
       ? new Progress(names.length)

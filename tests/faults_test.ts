@@ -9,28 +9,16 @@ import {
   assertRejects,
   assertThrows,
 } from "./assert.ts";
-import { PICKLE, setWarningSink, Store } from "../mod.ts";
+import { PICKLE, Store } from "../mod.ts";
 import { RunLockedError } from "../src/run_lock.ts";
 import { rowAt } from "./programs/rows.ts";
 import { ignoreUnless, runPython } from "./interop/python.ts";
+import { quietly } from "./warnings.ts";
 
 const KILL_WRITER =
   new URL("./programs/kill_writer.ts", import.meta.url).pathname;
 const HOLD_RUN = new URL("./programs/hold_run.ts", import.meta.url).pathname;
 const TRIALS = Number(Deno.env.get("COX_KILL_TRIALS") ?? 50);
-
-/** Runs `body` with warnings collected instead of printed. */
-async function quietly<T>(
-  body: () => Promise<T> | T,
-): Promise<{ value: T; warnings: string[] }> {
-  const warnings: string[] = [];
-  const previous = setWarningSink((m) => warnings.push(m));
-  try {
-    return { value: await body(), warnings };
-  } finally {
-    setWarningSink(previous);
-  }
-}
 
 /** Reads the lines a child prints, calling `onLine` for each as it comes. */
 async function readLines(
@@ -236,7 +224,7 @@ Deno.test({
       let n = 0;
       let acked = 0;
       let error: Error | null = null;
-      const { warnings } = await quietly(() => {
+      await quietly(() => {
         for (let round = 0; round < 200 && error === null; round++) {
           for (let k = 0; k < 500; k++) t.appendRow(rowAt(n++));
           try {
@@ -261,7 +249,6 @@ Deno.test({
         return reader.table("t").rows();
       });
       checkPrefix(rows, acked, "after the failed flush");
-      void warnings;
       await mount(["-o", "remount,size=64m", dir]);
       await quietly(() => store.close());
       using reader = await Store.open(dir, "run", { mode: "r" });

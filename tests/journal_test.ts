@@ -3,7 +3,7 @@
 // readers and put into store.h5 by the next writer.
 import { join } from "node:path";
 import { assertEquals, assertOk } from "./assert.ts";
-import { setWarningSink, Store } from "../mod.ts";
+import { Store } from "../mod.ts";
 import { encodeRows } from "../src/h5/frame_table.ts";
 import { planLayout } from "../src/h5/layout.ts";
 import {
@@ -13,6 +13,7 @@ import {
   readJournal,
 } from "../src/journal.ts";
 import { ignoreUnless, runPython } from "./interop/python.ts";
+import { quietly } from "./warnings.ts";
 
 function batch(start: number, values: number[]): JournalBatch {
   const layout = planLayout("t", [{ name: "a", kind: "int" }, {
@@ -29,18 +30,6 @@ function batch(start: number, values: number[]): JournalBatch {
     layout,
     bytes: encodeRows(layout, cells, start),
   };
-}
-
-async function quietly<T>(
-  body: () => Promise<T>,
-): Promise<{ value: T; warnings: string[] }> {
-  const warnings: string[] = [];
-  const previous = setWarningSink((m) => warnings.push(m));
-  try {
-    return { value: await body(), warnings };
-  } finally {
-    setWarningSink(previous);
-  }
 }
 
 Deno.test("readJournal() gives back the batches written, and where they end", async () => {

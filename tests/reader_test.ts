@@ -12,21 +12,15 @@ import {
   OBJECT,
   PICKLE,
   PYTORCH_STATE,
-  setWarningSink,
   Store,
 } from "../mod.ts";
 import { expectedCollection, FIXTURES, jsonValue } from "./fixtures.ts";
 import { toJson } from "./pickle/json.ts";
+import { quietly } from "./warnings.ts";
 import type { DataFrame } from "../mod.ts";
 
 type Rows = Record<string, unknown>[];
 const rowsOf = (df: DataFrame): Rows => df.objects() as Rows;
-
-function captureWarnings(): { warnings: string[]; restore: () => void } {
-  const warnings: string[] = [];
-  const previous = setWarningSink((m) => warnings.push(m));
-  return { warnings, restore: () => setWarningSink(previous) };
-}
 
 function json(v: unknown): unknown {
   return jsonValue(toJson(v));
@@ -169,12 +163,8 @@ Deno.test("df() skips a run without the table, with a warning naming it", async 
     store.addTable("other", { y: "int" }).appendRow({ y: 1 });
   }
   using reader = await CollectionReader.open(dir, { progress: false });
-  const { warnings, restore } = captureWarnings();
-  try {
-    assertEquals(rowsOf(reader.df("t")), [{ x: 1, exp_id: "a" }]);
-  } finally {
-    restore();
-  }
+  const { value: df, warnings } = await quietly(() => reader.df("t"));
+  assertEquals(rowsOf(df), [{ x: 1, exp_id: "a" }]);
   assertEquals(warnings, [`run b has no table "t"; skipping it`]);
 });
 
@@ -190,17 +180,12 @@ Deno.test("CollectionReader.open() skips non-runs; skipErrors skips broken runs 
     Error,
     join(dir, "broken", "store.h5"),
   );
-  const { warnings, restore } = captureWarnings();
-  try {
-    using reader = await CollectionReader.open(dir, {
-      skipErrors: true,
-      progress: false,
-    });
-    assertEquals([...reader.stores.keys()], ["good"]);
-    assertEquals(rowsOf(reader.df("t")), [{ x: 1, exp_id: "good" }]);
-  } finally {
-    restore();
-  }
+  const { value: reader, warnings } = await quietly(() =>
+    CollectionReader.open(dir, { skipErrors: true, progress: false })
+  );
+  assertEquals([...reader.stores.keys()], ["good"]);
+  assertEquals(rowsOf(reader.df("t")), [{ x: 1, exp_id: "good" }]);
+  reader.close();
   assertEquals(warnings.length, 1);
   assertOk(warnings[0].startsWith("skipping run broken:"), warnings[0]);
 });
@@ -277,4 +262,21 @@ Deno.test("a sweep of 10,000 small runs reads without running out of memory or f
   // no file is left open per run
   const fds = [...Deno.readDirSync("/proc/self/fd")].length;
   assertOk(fds < 200, `${fds} open file descriptors`);
+});
+
+Deno.test("CollectionReader.open() does not count a run's snapshot as a run", async () => {
+  const dir = await Deno.makeTempDir();
+  {
+    using store = await Store.open(dir, "a");
+    store.addTable("t", { x: "int" }).appendRow({ x: 1 });
+    store.snapshotCopy();
+  }
+  {
+    // a folder that merely ends in _snapshot, with no run of that name, is a run
+    using other = await Store.open(dir, "b_snapshot");
+    other.addTable("t", { x: "int" }).appendRow({ x: 2 });
+  }
+  using reader = await CollectionReader.open(dir, { progress: false });
+  assertEquals([...reader.stores.keys()], ["a", "b_snapshot"]);
+  assertEquals(reader.df("t").array("x"), [1, 2]);
 });

@@ -13,6 +13,7 @@
 import type { PyValue } from "../pickle/values.ts";
 import { PyTuple } from "../pickle/values.ts";
 import { AttributeReader, AttributeWriter } from "./attributes.ts";
+import { columnType } from "./layout.ts";
 import {
   H5Api,
   type H5Dataset,
@@ -616,24 +617,6 @@ export function appendRows(
   table.nrows = total;
 }
 
-function numpyDtype(
-  column: NewColumn,
-): { h5: string; pandas: string; size: number } {
-  switch (column.kind) {
-    case "float":
-      return { h5: "<d", pandas: "float64", size: 8 };
-    case "int":
-      return { h5: "<q", pandas: "int64", size: 8 };
-    case "bool":
-      // h5wasm cannot make H5T_STD_B8LE; pandas reads an int8 field with _dtype bool as bool
-      return { h5: "<b", pandas: "bool", size: 1 };
-    case "str": {
-      const width = Math.max(1, column.width ?? 1);
-      return { h5: `A${width}`, pandas: `bytes${8 * width}`, size: width };
-    }
-  }
-}
-
 /**
  * Creates an empty frame_table in the data-columns layout, with pandas' and
  * PyTables' attributes, plus any extra pickled group attributes (cox's
@@ -669,7 +652,10 @@ export function createFrameTable(
     groupAttrs.pickled(name, value);
   }
 
-  const types = columns.map(numpyDtype);
+  const types = columns.map((c) => {
+    const t = columnType(c);
+    return { ...t, h5: H5_TYPE[t.encoding] ?? `A${t.size}` };
+  });
   const rowSize = 8 + types.reduce((s, t) => s + t.size, 0);
   const chunk = chunkRows ?? Math.max(64, Math.floor(65536 / rowSize));
   const dtype = [
@@ -702,6 +688,13 @@ export function createFrameTable(
   });
   return describeFrameTable(file, key);
 }
+
+/** h5wasm's dtype strings for the encodings we create (strings are `A<width>`). */
+const H5_TYPE: Partial<Record<ColumnSlot["encoding"], string>> = {
+  f8: "<d",
+  i8: "<q",
+  i1: "<b",
+};
 
 function emptyColumn(h5: string): unknown {
   if (h5 === "<d") return new Float64Array(0);
