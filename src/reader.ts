@@ -6,15 +6,14 @@
  */
 
 import { join } from "node:path";
-import * as aq from "npm:arquero@8.0.1";
+import { type DataFrame, dataFrame } from "./data_frame.ts";
 import type { Cell } from "./h5/frame_table.ts";
-import { OBJECT, PICKLE, type Schema } from "./schema.ts";
+import type { Schema } from "./schema.ts";
 import { Store, STORE_BASENAME } from "./store.ts";
 import type { Table } from "./table.ts";
 import { warn } from "./warn.ts";
 
-/** An Arquero table, as `df()` returns it. */
-export type DataFrame = ReturnType<typeof aq.table>;
+export type { DataFrame };
 
 /** How a collection is opened. */
 export interface CollectionReaderOptions {
@@ -245,27 +244,15 @@ function isNumeric(kind: string): boolean {
 
 /** Reads one run's table as columns, decoding OBJECT and PICKLE cells. */
 function readPart(expId: string, table: Table, keepSerialized: string[]): Part {
-  const columns = table.columns() as Record<string, Cell[]>;
-  const decoded: Record<string, Cell[]> = {};
-  for (const [name, kind] of Object.entries(table.schema)) {
-    const cells = columns[name];
-    if (
-      (kind === OBJECT || kind === PICKLE) && !keepSerialized.includes(name)
-    ) {
-      decoded[name] = cells.map((cell) =>
-        kind === OBJECT
-          ? table.getObject(cell as string)
-          : table.getPickle(cell as string)
-      ) as unknown as Cell[];
-    } else {
-      decoded[name] = cells;
-    }
-  }
-  const first = Object.values(decoded)[0];
+  const columns = table.decodedColumns(keepSerialized) as Record<
+    string,
+    Cell[]
+  >;
+  const first = Object.values(columns)[0];
   return {
     expId,
     schema: table.schema,
-    columns: decoded,
+    columns,
     rows: first ? first.length : 0,
   };
 }
@@ -316,7 +303,7 @@ function concatParts(
     }
     out.exp_id = ids;
   }
-  return aq.table(out);
+  return dataFrame(out);
 }
 
 function checkSameColumns(table: string, parts: Part[], names: string[]): void {

@@ -55,7 +55,8 @@ function formatFloats(values: number[]): string[] {
 function formatColumn(kind: string, values: Cell[]): string[] {
   if (kind === "float") return formatFloats(values as number[]);
   if (kind === "bool") return values.map((v) => (v ? "True" : "False"));
-  return values.map((v) => String(v));
+  // a line break inside a cell would break the columns apart: show it escaped
+  return values.map((v) => String(v).replace(/\n/g, "\\n"));
 }
 
 /** Renders rows like pandas: index on the left, columns right-aligned. */

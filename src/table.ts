@@ -9,10 +9,14 @@ import type { Cell } from "./h5/frame_table.ts";
 import type { PyValue } from "./pickle/values.ts";
 import type { StateDict } from "./torch/mod.ts";
 import { decodeObject, loadPickle, loadStateDict } from "./objects.ts";
+import { type DataFrame, dataFrame } from "./data_frame.ts";
+import { renderTable } from "./render.ts";
 import {
   checkValue,
   type ColumnKind,
   type Columns,
+  OBJECT,
+  PICKLE,
   type Row,
   type Schema,
   type StoredRow,
@@ -312,10 +316,38 @@ export class Table<S extends Schema = Schema> {
     return loadStateDict(this.#host.tableObjectDir, uuid);
   }
 
-  /** A short description, e.g. `Table(metrics, 3 rows: {loss: float})`. */
+  /**
+   * Every row's columns with OBJECT and PICKLE cells decoded (unless named
+   * in `keepSerialized`), as cox's `CollectionReader.df` gives them;
+   * PYTORCH_STATE cells stay uuids, for `getStateDict`.
+   */
+  decodedColumns(
+    keepSerialized: readonly string[] = [],
+  ): Record<string, unknown[]> {
+    const columns = this.columns() as Record<string, Cell[]>;
+    const out: Record<string, unknown[]> = {};
+    this.#names.forEach((name, i) => {
+      const kind = this.#kinds[i];
+      const decode = (kind === OBJECT || kind === PICKLE) &&
+        !keepSerialized.includes(name);
+      out[name] = decode
+        ? columns[name].map((cell) =>
+          kind === OBJECT
+            ? this.getObject(cell as string)
+            : this.getPickle(cell as string)
+        )
+        : columns[name];
+    });
+    return out;
+  }
+
+  /** The rows as an Arquero table of stored cells, as cox's `table.df`. */
+  df(): DataFrame {
+    return dataFrame(this.columns() as Record<string, Cell[]>);
+  }
+
+  /** The table as cox's `str(table)` prints it: its first rows, pandas-style. */
   toString(): string {
-    return `Table(${this.name}, ${this.nrows} rows: {${
-      this.#names.map((n, i) => `${n}: ${this.#kinds[i]}`).join(", ")
-    }})`;
+    return renderTable(this);
   }
 }

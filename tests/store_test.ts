@@ -367,3 +367,21 @@ Deno.test("toString() prints tables as cox's str(store)", async () => {
   for (let i = 0; i < 5; i++) t.appendRow({ x: i, n: i, ok: true });
   assertEquals(String(store).split("\n").at(-2), " ... (7 rows hidden)");
 });
+
+Deno.test("table.df() is an Arquero table of the stored cells, as cox's table.df", async () => {
+  using store = await Store.open(await tmp(), "run");
+  const t = store.addTable("t", { x: "float", o: OBJECT });
+  t.appendRow({ x: 0.5, o: [1, 2] });
+  const df = t.df();
+  assertEquals(df.columnNames(), ["x", "o"]);
+  assertEquals(df.array("x"), [0.5]);
+  assertOk(
+    typeof df.get("o", 0) === "string" &&
+      (df.get("o", 0) as string).startsWith("gASV"),
+  );
+  assertEquals(t.decodedColumns(), { x: [0.5], o: [[1, 2]] });
+  assertEquals(
+    String(t),
+    "     x                               o\n0  0.5  gASVCQAAAAAAAABdlChLAUsCZS4=\\n",
+  );
+});
