@@ -25,7 +25,12 @@ import {
 import { AttributeReader } from "./h5/attributes.ts";
 import type { H5File } from "./h5/h5wasm.ts";
 import { planLayout } from "./h5/layout.ts";
-import { loadH5, StoreFileError, withHdf5 } from "./h5/store_file.ts";
+import {
+  closeKept,
+  loadH5,
+  StoreFileError,
+  withHdf5,
+} from "./h5/store_file.ts";
 import { checkpoint, checkpointTempPath, COX_DATA } from "./checkpoint.ts";
 import { coxData, schemaFromCoxData } from "./cox_data.ts";
 import { type JournalBatch, JournalWriter, readJournal } from "./journal.ts";
@@ -244,6 +249,8 @@ export class Store {
   readonly #fileLayouts = new Map<string, FrameTable>();
   /** How each table's next batch is packed. */
   readonly #writeLayouts = new Map<string, RowLayout>();
+  /** Tables found in `store.h5` when it was opened. */
+  readonly #inFile = new Set<string>();
   /** Batches in the journal and not yet in `store.h5`. */
   #unapplied: JournalBatch[] = [];
   #journal: JournalWriter | null = null;
@@ -402,9 +409,10 @@ export class Store {
         const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA);
         if (data === undefined) continue; // not a table cox wrote: cox skips it too
         found.set(key, schemaFromCoxData(this.storePath, key, data));
+        this.#inFile.add(key);
       }
       return found;
-    });
+    }, { keep: this.mode === "r" }); // a reader's first read follows: spare it an open
     for (const batch of this.#unapplied) {
       if (!schemas.has(batch.table)) schemas.set(batch.table, batch.schema);
     }
@@ -441,9 +449,13 @@ export class Store {
   #fileLayout(file: H5File, name: string): FrameTable | null {
     const cached = this.#fileLayouts.get(name);
     if (cached) return cached;
-    if (!file.keys().includes(name)) return null;
-    const layout = describeFrameTable(file, name);
-    checkLayout(this.storePath, this.#tables.get(name)!.schema, layout);
+    if (!this.#inFile.has(name) && !file.keys().includes(name)) return null;
+    const schema = this.#tables.get(name)!.schema;
+    const known = Object.fromEntries(
+      Object.entries(schema).map(([c, k]) => [c, storedKind(k)]),
+    );
+    const layout = describeFrameTable(file, name, undefined, known);
+    checkLayout(this.storePath, schema, layout);
     // a reader describes afresh each time: a writer may replace the file meanwhile
     if (this.mode !== "r") this.#fileLayouts.set(name, layout);
     return layout;
@@ -819,6 +831,7 @@ export class Store {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     this.#writer?.close();
+    closeKept(this.storePath);
     if (this.mode !== "r") {
       release(this.#exitHook);
       this.#lock?.release();

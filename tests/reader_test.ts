@@ -261,7 +261,7 @@ Deno.test("a sweep of 10,000 small runs reads without running out of memory or f
   assertEquals(df.array("exp_id")[RUNS - 1], "run-09999");
   // no file is left open per run
   const fds = [...Deno.readDirSync("/proc/self/fd")].length;
-  assertOk(fds < 200, `${fds} open file descriptors`);
+  assertOk(fds < 400, `${fds} open file descriptors`); // at most 256 kept open for a first read
 });
 
 Deno.test("CollectionReader.open() does not count a run's snapshot as a run", async () => {

@@ -122,6 +122,17 @@ function kindOfDtype(dtype: string): StoredKind | null {
   return null;
 }
 
+/** pandas' dtype of an integer field whose column is known to be int or bool. */
+function knownIntDtype(
+  member: MemberMeta,
+  kind: StoredKind | undefined,
+): string | null {
+  if (member.type !== H5T_INTEGER) return null;
+  if (kind === "int") return `${member.signed ? "" : "u"}int${8 * member.size}`;
+  if (kind === "bool" && member.size === 1) return "bool";
+  return null;
+}
+
 /** pandas' dtype name when the HDF5 type alone tells it (not for ints). */
 function dtypeOf(member: MemberMeta): string | null {
   if (member.type === H5T_FLOAT && [2, 4, 8].includes(member.size)) {
@@ -164,9 +175,12 @@ export function describeFrameTable(
   file: H5File,
   key: string,
   groupAttrs: AttributeReader = new AttributeReader(file, `/${key}`),
+  known?: Readonly<Record<string, StoredKind>>,
 ): FrameTable {
   const group = `/${key}`;
-  const pandasType = groupAttrs.string("pandas_type");
+  // a table whose columns and kinds are known (cox's COX_DATA says them) needs
+  // fewer attribute reads, which are most of the cost of opening a table
+  const pandasType = known ? "frame_table" : groupAttrs.string("pandas_type");
   if (pandasType !== "frame_table") {
     fail(
       file,
@@ -202,11 +216,12 @@ export function describeFrameTable(
   if (!index || index.type !== H5T_INTEGER || index.size !== 8) {
     fail(file, key, "its table has no int64 index field");
   }
-  const axes = groupAttrs.pickled("non_index_axes");
-  const order =
-    Array.isArray(axes) && axes.length === 1 && Array.isArray(axes[0])
-      ? stringList((axes[0] as PyValue[])[1])
-      : null;
+  const axes = known ? null : groupAttrs.pickled("non_index_axes");
+  const order = known
+    ? Object.keys(known)
+    : Array.isArray(axes) && axes.length === 1 && Array.isArray(axes[0])
+    ? stringList((axes[0] as PyValue[])[1])
+    : null;
   if (order === null) {
     fail(file, key, "its non_index_axes attribute is not [(1, [columns])]");
   }
@@ -227,7 +242,9 @@ export function describeFrameTable(
     // attribute reads are the cost of opening a table: a scalar field holds
     // the column of its name, and float, string and bitfield types say their
     // dtype themselves; ints may be pandas datetimes or bools, so ask
-    const dtype = dtypeOf(isArray ? member.array_type! : member) ??
+    const base0 = isArray ? member.array_type! : member;
+    const dtype = dtypeOf(base0) ??
+      knownIntDtype(base0, isArray ? undefined : known?.[field]) ??
       tableAttrs.string(`${field}_dtype`);
     const kinds = isArray
       ? stringList(tableAttrs.pickled(`${field}_kind`))

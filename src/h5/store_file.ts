@@ -138,15 +138,55 @@ export function openHdf5(path: string, mode: "r" | "a" | "w"): H5File {
   }
 }
 
-/** Runs `body` on the open file and closes it whatever happens. */
+/**
+ * Files a reader looked into, kept open for its next use (the first read of
+ * a table usually follows soon): opening a file is a good part of reading a
+ * small one. At most `KEEP_MAX` are kept (each holds a few hundred KiB of
+ * HDF5's caches and a file handle); the oldest is closed first.
+ */
+const kept = new Map<string, H5File>();
+const KEEP_MAX = 256;
+
+/** Closes the file kept open for `path`, if any. */
+export function closeKept(path: string): void {
+  const file = kept.get(path);
+  if (file === undefined) return;
+  kept.delete(path);
+  try {
+    file.close();
+  } catch (error) {
+    noteTrap(path, error);
+  }
+}
+
+function keep(path: string, file: H5File): void {
+  kept.set(path, file);
+  if (kept.size > KEEP_MAX) closeKept(kept.keys().next().value!);
+}
+
+/** How `withHdf5` treats the file afterwards. */
+export interface WithOptions {
+  /** Keep the file open (read-only) for the next `withHdf5` on it. */
+  keep?: boolean;
+}
+
+/** Runs `body` on the open file and closes it (or keeps it, see `WithOptions`) whatever happens. */
 export function withHdf5<T>(
   path: string,
   mode: "r" | "a" | "w",
   body: (file: H5File) => T,
+  options: WithOptions = {},
 ): T {
-  const file = openHdf5(path, mode);
+  // HDF5 refuses to open for writing a file this process has open to read
+  if (mode !== "r") closeKept(path);
+  const held = mode === "r" ? kept.get(path) : undefined;
+  if (held !== undefined) kept.delete(path);
+  const file = held ?? openHdf5(path, mode);
+  let ok = false;
   try {
-    return body(file);
+    const value = body(file);
+    ok = true;
+    return value;
   } catch (error) {
     noteTrap(path, error);
     if (
@@ -157,11 +197,15 @@ export function withHdf5<T>(
       cause: error,
     });
   } finally {
-    try {
-      file.close();
-    } catch (error) {
-      // the file is already unusable; the error above says why
-      noteTrap(path, error);
+    if (ok && options.keep && mode === "r") {
+      keep(path, file);
+    } else {
+      try {
+        file.close();
+      } catch (error) {
+        // the file is already unusable; the error above says why
+        noteTrap(path, error);
+      }
     }
   }
 }
