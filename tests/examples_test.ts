@@ -4,28 +4,21 @@ import { join } from "node:path";
 import { assertEquals, assertOk } from "./assert.ts";
 import { expectedCollection } from "./fixtures.ts";
 import { CollectionReader, readEvents } from "../mod.ts";
-
-const ROOT = new URL("../", import.meta.url).pathname;
+import { ROOT, runDeno } from "./spawn.ts";
 
 type Frame = ReturnType<CollectionReader["df"]>;
 const byValues = (a: unknown[], b: unknown[]) =>
   JSON.stringify(a) < JSON.stringify(b) ? -1 : 1;
 const objects = (df: Frame) => df.objects() as Record<string, unknown>[];
 
-async function runExample(name: string, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--check", "-A", join(ROOT, "examples", name), ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    signal: AbortSignal.timeout(120_000),
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: text.decode(out.stdout),
-    stderr: text.decode(out.stderr),
-  };
+function runExample(name: string, args: string[]) {
+  return runDeno([
+    "run",
+    "--check",
+    "-A",
+    join(ROOT, "examples", name),
+    ...args,
+  ]);
 }
 
 Deno.test("walkthrough1 logs the 9 runs of cox's Walkthrough 1 with the results cox got", async () => {

@@ -9,9 +9,9 @@ import {
   assertRejects,
   assertThrows,
 } from "./assert.ts";
-import { PICKLE, Store } from "../mod.ts";
+import { PICKLE, Store, type Table } from "../mod.ts";
 import { RunLockedError } from "../src/run_lock.ts";
-import { rowAt } from "./programs/rows.ts";
+import { ROW_SCHEMA, rowAt } from "./programs/rows.ts";
 import { ignoreUnless, runPython } from "./interop/python.ts";
 import { quietly } from "./warnings.ts";
 
@@ -206,21 +206,31 @@ async function mount(args: string[]): Promise<void> {
   }
 }
 
+/** Runs `body` with a fresh store at `<tmpfs>/run` on a tmpfs of `size`, unmounted afterwards. */
+async function onTmpfs(
+  size: string,
+  body: (
+    dir: string,
+    store: Store,
+    t: Table<typeof ROW_SCHEMA>,
+  ) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  await mount(["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]);
+  try {
+    const store = await Store.open(dir, "run", { flushMs: 60_000 });
+    await body(dir, store, store.addTable("t", ROW_SCHEMA));
+  } finally {
+    await new Deno.Command("umount", { args: ["-l", dir] }).output();
+  }
+}
+
 Deno.test({
   name:
     "a full disk fails the flush with a clear error; the rows stay pending and go in once there is room",
   ignore: !mountable,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    await mount(["-t", "tmpfs", "-o", "size=512k", "tmpfs", dir]);
-    try {
-      const store = await Store.open(dir, "run", { flushMs: 60_000 });
-      const t = store.addTable("t", {
-        i: "int",
-        x: "float",
-        s: "str",
-        ok: "bool",
-      });
+    await onTmpfs("512k", async (dir, store, t) => {
       let n = 0;
       let acked = 0;
       let error: Error | null = null;
@@ -255,9 +265,7 @@ Deno.test({
       const all = reader.table("t").rows();
       assertEquals(all.length, n);
       checkPrefix(all, n, "after room was made");
-    } finally {
-      await new Deno.Command("umount", { args: ["-l", dir] }).output();
-    }
+    });
   },
 });
 
@@ -266,16 +274,7 @@ Deno.test({
     "a read-only folder fails the flush with a clear error and loses nothing",
   ignore: !mountable,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    await mount(["-t", "tmpfs", "-o", "size=4m", "tmpfs", dir]);
-    try {
-      const store = await Store.open(dir, "run", { flushMs: 60_000 });
-      const t = store.addTable("t", {
-        i: "int",
-        x: "float",
-        s: "str",
-        ok: "bool",
-      });
+    await onTmpfs("4m", async (dir, store, t) => {
       for (let i = 0; i < 10; i++) t.appendRow(rowAt(i));
       store.flush();
       await mount(["-o", "remount,ro", dir]);
@@ -299,9 +298,7 @@ Deno.test({
         "after the folder is writable again",
       );
       assertEquals(after.table("t").nrows, 20);
-    } finally {
-      await new Deno.Command("umount", { args: ["-l", dir] }).output();
-    }
+    });
   },
 });
 

@@ -1,14 +1,11 @@
 // Runs cli.ts as a user would, in a child process, and gives back what it printed.
 import { join } from "node:path";
+import { ROOT, runDeno, type RunResult } from "../spawn.ts";
 
-export const ROOT = new URL("../../", import.meta.url).pathname;
+export { ROOT } from "../spawn.ts";
 export const CLI = join(ROOT, "cli.ts");
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = RunResult;
 
 export interface CliOptions {
   env?: Record<string, string>;
@@ -16,23 +13,11 @@ export interface CliOptions {
 }
 
 /** `deno run -A cli.ts ...args`, bounded to two minutes. */
-export async function runCli(
+export function runCli(
   args: string[],
   options: CliOptions = {},
 ): Promise<CliResult> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd: options.cwd ?? ROOT,
-    env: { NO_COLOR: "1", ...options.env },
-    stdin: "null",
-    signal: AbortSignal.timeout(120_000),
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: text.decode(out.stdout),
-    stderr: text.decode(out.stderr),
-  };
+  return runDeno(["run", "-A", CLI, ...args], options);
 }
 
 /**

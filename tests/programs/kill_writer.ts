@@ -2,7 +2,7 @@
 // "flushed <rows>" once flush() has returned, until it is killed. Row i is
 // rowAt(i), so a reader can check every row it finds.
 import { Store } from "../../mod.ts";
-import { rowAt } from "./rows.ts";
+import { ROW_SCHEMA, rowAt } from "./rows.ts";
 
 const [dir, seedText] = Deno.args;
 let seed = Number(seedText) >>> 0;
@@ -11,7 +11,7 @@ const out = (text: string) =>
   Deno.stdout.writeSync(new TextEncoder().encode(text + "\n"));
 
 const store = await Store.open(dir, "run", { flushMs: 60_000 });
-const t = store.addTable("t", { i: "int", x: "float", s: "str", ok: "bool" });
+const t = store.addTable("t", ROW_SCHEMA);
 let n = t.nrows;
 out(`open ${n}`);
 for (;;) {

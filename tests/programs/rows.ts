@@ -1,4 +1,12 @@
 // The rows that the writer programs log: row i is the same in every process.
+
+/** The schema of those rows. */
+export const ROW_SCHEMA = {
+  i: "int",
+  x: "float",
+  s: "str",
+  ok: "bool",
+} as const;
 export function rowAt(
   i: number,
 ): { i: number; x: number; s: string; ok: boolean } {
