@@ -8,7 +8,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import {
   appendRows,
   type Cell,
@@ -22,10 +22,11 @@ import {
   widthsExceeded,
 } from "./h5/frame_table.ts";
 import type { H5File } from "./h5/h5wasm.ts";
-import { columnsOf, sameLayout } from "./h5/layout.ts";
+import { columnNames, columnsOf, reorder, sameLayout } from "./h5/layout.ts";
 import { AttributeReader } from "./h5/attributes.ts";
 import { StoreFileError, withHdf5 } from "./h5/store_file.ts";
 import type { JournalBatch } from "./journal.ts";
+import { syncDir, syncFile } from "./fs_sync.ts";
 import type { PyValue } from "./pickle/values.ts";
 import type { Schema } from "./schema.ts";
 
@@ -69,9 +70,7 @@ function fits(from: RowLayout, to: RowLayout): boolean {
 }
 
 function order(cells: Cell[][], from: RowLayout, to: RowLayout): Cell[][] {
-  return to.columns.map((slot) =>
-    cells[from.columns.findIndex((c) => c.name === slot.name)]
-  );
+  return reorder(cells, columnNames(from), columnNames(to));
 }
 
 /** The columns to create a table with: as wide as the widest of its batches asks. */
@@ -222,31 +221,20 @@ function rebuildInto(
   }
 }
 
-function syncFile(path: string): void {
-  const file = Deno.openSync(path, { read: true, write: true });
-  try {
-    file.syncSync();
-  } finally {
-    file.close();
-  }
-}
-
-function syncDir(path: string): void {
-  try {
-    const dir = Deno.openSync(path, { read: true });
-    try {
-      dir.syncSync();
-    } finally {
-      dir.close();
-    }
-  } catch {
-    // not every platform syncs a directory; the rename itself is atomic
-  }
-}
-
-/** The name of the file a checkpoint writes before renaming it over `store.h5`. */
-export function checkpointTempPath(storePath: string): string {
+/** The file a checkpoint writes before renaming it over `store.h5`. */
+function checkpointTempPath(storePath: string): string {
   return `${storePath}.tmp-${Deno.pid}`;
+}
+
+/** Removes the files that checkpoints killed midway left beside `store.h5`. */
+export function removeCheckpointLeftovers(storePath: string): void {
+  const dir = dirname(storePath);
+  const prefix = `${basename(storePath)}.tmp-`;
+  for (const entry of Deno.readDirSync(dir)) {
+    if (entry.isFile && entry.name.startsWith(prefix)) {
+      Deno.removeSync(join(dir, entry.name));
+    }
+  }
 }
 
 /**

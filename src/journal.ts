@@ -9,10 +9,17 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import type { ColumnSlot, RowLayout } from "./h5/frame_table.ts";
+import { syncDir } from "./fs_sync.ts";
 import type { Schema } from "./schema.ts";
-import { encodeRecord, RecordReader } from "./tensorboard/record.ts";
-import { CorruptRecordError } from "./tensorboard/record.ts";
+import {
+  CorruptRecordError,
+  RECORD_FOOTER_BYTES,
+  RECORD_HEADER_BYTES,
+  RecordReader,
+  sealRecord,
+} from "./tensorboard/record.ts";
 
 /** One batch of rows of one table, as the journal keeps it. */
 export interface JournalBatch {
@@ -55,11 +62,17 @@ export function encodeBatch(batch: JournalBatch): Uint8Array {
     columns: batch.layout.columns,
   };
   const json = encoder.encode(JSON.stringify(header));
-  const payload = new Uint8Array(4 + json.length + batch.bytes.length);
-  new DataView(payload.buffer).setUint32(0, json.length, true);
-  payload.set(json, 4);
-  payload.set(batch.bytes, 4 + json.length);
-  return encodeRecord(payload);
+  // the record is built in place: the rows are copied once, into the frame
+  const length = 4 + json.length + batch.bytes.length;
+  const frame = new Uint8Array(
+    RECORD_HEADER_BYTES + length + RECORD_FOOTER_BYTES,
+  );
+  const view = new DataView(frame.buffer);
+  view.setUint32(RECORD_HEADER_BYTES, json.length, true);
+  frame.set(json, RECORD_HEADER_BYTES + 4);
+  frame.set(batch.bytes, RECORD_HEADER_BYTES + 4 + json.length);
+  sealRecord(frame, view, 0, length);
+  return frame;
 }
 
 function decodeBatch(
@@ -159,6 +172,7 @@ export function readJournal(path: string): JournalContents {
 export class JournalWriter {
   readonly path: string;
   #end: number;
+  #dirSynced = false;
 
   /** `end`: the length of the journal's intact part (later bytes are overwritten). */
   constructor(path: string, end: number) {
@@ -178,23 +192,24 @@ export class JournalWriter {
   append(batches: JournalBatch[]): void {
     const frames = batches.map(encodeBatch);
     const total = frames.reduce((n, f) => n + f.length, 0);
-    const all = new Uint8Array(total);
-    let at = 0;
-    for (const f of frames) {
-      all.set(f, at);
-      at += f.length;
-    }
     let file: Deno.FsFile | null = null;
     try {
       file = Deno.openSync(this.path, { write: true, create: true });
       file.seekSync(this.#end, Deno.SeekMode.Start);
-      let written = 0;
-      while (written < all.length) {
-        written += file.writeSync(all.subarray(written));
+      for (const frame of frames) {
+        let written = 0;
+        while (written < frame.length) {
+          written += file.writeSync(frame.subarray(written));
+        }
       }
-      file.truncateSync(this.#end + all.length);
+      file.truncateSync(this.#end + total);
       file.syncDataSync();
-      this.#end += all.length;
+      // a journal just made is durable only once its folder's entry is
+      if (!this.#dirSynced) {
+        syncDir(dirname(this.path));
+        this.#dirSynced = true;
+      }
+      this.#end += total;
     } catch (error) {
       try {
         file?.truncateSync(this.#end);

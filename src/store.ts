@@ -24,14 +24,18 @@ import {
 } from "./h5/frame_table.ts";
 import { AttributeReader } from "./h5/attributes.ts";
 import type { H5File } from "./h5/h5wasm.ts";
-import { planLayout } from "./h5/layout.ts";
+import { columnNames, planLayout, reorder } from "./h5/layout.ts";
 import {
   closeKept,
   loadH5,
   StoreFileError,
   withHdf5,
 } from "./h5/store_file.ts";
-import { checkpoint, checkpointTempPath, COX_DATA } from "./checkpoint.ts";
+import {
+  checkpoint,
+  COX_DATA,
+  removeCheckpointLeftovers,
+} from "./checkpoint.ts";
 import { coxData, schemaFromCoxData } from "./cox_data.ts";
 import { type JournalBatch, JournalWriter, readJournal } from "./journal.ts";
 import { RunLock } from "./run_lock.ts";
@@ -188,16 +192,15 @@ function inSchemaOrder(
   layout: RowLayout,
   cells: Cell[][],
 ): Cell[][] {
-  return Object.keys(schema).map((c) =>
-    cells[layout.columns.findIndex((s) => s.name === c)]
-  );
+  return reorder(cells, columnNames(layout), Object.keys(schema));
 }
 
 /** The pending cells of a table in the order of `layout`'s columns. */
 function inLayoutOrder(table: Table, layout: RowLayout): Cell[][] {
-  const names = Object.keys(table.schema);
-  return layout.columns.map((slot) =>
-    table.pendingColumns[names.indexOf(slot.name)]
+  return reorder(
+    table.pendingColumns,
+    Object.keys(table.schema),
+    columnNames(layout),
   );
 }
 
@@ -364,7 +367,7 @@ export class Store {
     }
     store.#lock = RunLock.acquire(store.storePath + LOCK_SUFFIX);
     try {
-      store.#removeLeftovers();
+      removeCheckpointLeftovers(store.storePath);
       if (mode === "w") {
         if (exists(store.journalPath)) Deno.removeSync(store.journalPath);
         withHdf5(store.storePath, "w", () => {});
@@ -380,16 +383,6 @@ export class Store {
     }
     holdUntilExit(store.#exitHook);
     return store;
-  }
-
-  /** Removes what a checkpoint killed midway left behind. */
-  #removeLeftovers(): void {
-    const prefix = `${STORE_BASENAME}.tmp-`;
-    for (const entry of Deno.readDirSync(this.path)) {
-      if (entry.isFile && entry.name.startsWith(prefix)) {
-        Deno.removeSync(join(this.path, entry.name));
-      }
-    }
   }
 
   /**
@@ -739,14 +732,15 @@ export class Store {
    */
   flush(): void {
     if (this.mode === "r") return;
-    this.#writer?.flush();
-    this.#writeBatches();
+    this.#writePending();
     if (
       this.#unapplied.length > 0 && performance.now() >= this.#nextCheckpoint
     ) this.#tryCheckpoint();
   }
 
-  #writeBatches(): void {
+  /** Writes buffered events, and pending rows to the journal (synced). */
+  #writePending(): void {
+    this.#writer?.flush();
     const dirty = [...this.#tables.values()].filter((t) =>
       t.pendingColumns[0].length > 0
     );
@@ -780,8 +774,7 @@ export class Store {
         `Cannot snapshot ${this.storePath}: the store is open read-only`,
       );
     }
-    this.#writer?.flush();
-    this.#writeBatches();
+    this.#writePending();
     this.#checkpoint();
     const folder = `${this.path}_snapshot`;
     Deno.mkdirSync(folder, { recursive: true });
@@ -823,8 +816,7 @@ export class Store {
   close(): void {
     if (this.#closed) return;
     if (this.mode !== "r") {
-      this.#writer?.flush();
-      this.#writeBatches();
+      this.#writePending();
       this.#tryCheckpoint();
     }
     this.#closed = true;
@@ -859,6 +851,3 @@ export class Store {
     return renderStore(this.#tables);
   }
 }
-
-/** @internal The leftover a checkpoint writes beside `store.h5` (for tests). */
-export { checkpointTempPath };

@@ -239,12 +239,6 @@ export class Table<S extends Schema = Schema> {
     this.#pending = this.#names.map(() => []);
   }
 
-  /** @internal Forgets cached rows (after the file was rewritten or recovered). */
-  resetStored(storedRows: number): void {
-    this.#stored = null;
-    this.#storedRows = storedRows;
-  }
-
   #storedColumns(): Cell[][] {
     if (this.#stored !== null) return this.#stored;
     const stored = this.#storedRows === 0
@@ -294,11 +288,6 @@ export class Table<S extends Schema = Schema> {
       if (this.#working[i] !== undefined) out[name] = this.#working[i];
     });
     return out as Partial<Row<S>>;
-  }
-
-  /** The kind of a column; throws a RangeError for an unknown column. */
-  kindOf(column: string): ColumnKind {
-    return this.#kinds[this.#columnIndex(column)];
   }
 
   /** The object an OBJECT cell holds (cox's `Table.get_object`). */

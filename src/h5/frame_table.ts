@@ -159,17 +159,6 @@ function encodingOf(member: MemberMeta, kind: StoredKind): Encoding | null {
   return null;
 }
 
-/** The names of the tables (top-level groups) in a file. */
-export function tableKeys(file: H5File): string[] {
-  return file.keys().filter((k) => file.get(`/${k}`) instanceof H5Api.Group);
-}
-
-/** Whether the group `key` is a pandas frame_table. */
-export function isFrameTable(file: H5File, key: string): boolean {
-  return new AttributeReader(file, `/${key}`).string("pandas_type") ===
-    "frame_table";
-}
-
 /** Reads how a frame_table's rows are laid out. */
 export function describeFrameTable(
   file: H5File,

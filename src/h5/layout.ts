@@ -7,6 +7,7 @@
  */
 
 import type {
+  Cell,
   ColumnSlot,
   FrameTable,
   NewColumn,
@@ -85,4 +86,18 @@ export function sameLayout(a: RowLayout, b: RowLayout): boolean {
         (!ordered || c.littleEndian === d.littleEndian) &&
         (c.kind === "bool") === (d.kind === "bool");
     });
+}
+
+/** The column names of a layout, in its order. */
+export function columnNames(layout: Pick<RowLayout, "columns">): string[] {
+  return layout.columns.map((c) => c.name);
+}
+
+/** Columns of cells (named `from`, in that order) put in the order of `to`. */
+export function reorder(
+  cells: readonly Cell[][],
+  from: readonly string[],
+  to: readonly string[],
+): Cell[][] {
+  return to.map((name) => cells[from.indexOf(name)]);
 }
