@@ -25,8 +25,8 @@ export {
   Store,
   type StoreOptions,
   type SummaryType,
-} from "./src/store.ts";
-export { Table } from "./src/table.ts";
+} from "./src/run/store.ts";
+export { Table } from "./src/run/table.ts";
 export {
   type CellOf,
   type ColumnKind,

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { type DataFrame, dataFrame } from "./data_frame.ts";
 import type { Cell } from "./h5/frame_table.ts";
 import type { Schema } from "./schema.ts";
-import { Store, STORE_BASENAME } from "./store.ts";
-import type { Table } from "./table.ts";
+import { Store, STORE_BASENAME } from "./run/store.ts";
+import type { Table } from "./run/table.ts";
 import { warn } from "./warn.ts";
 
 export type { DataFrame };

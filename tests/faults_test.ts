@@ -10,7 +10,7 @@ import {
   assertThrows,
 } from "./assert.ts";
 import { PICKLE, Store, type Table } from "../mod.ts";
-import { RunLockedError } from "../src/run_lock.ts";
+import { RunLockedError } from "../src/run/run_lock.ts";
 import { ROW_SCHEMA, rowAt } from "./programs/rows.ts";
 import { ignoreUnless, runPython } from "./interop/python.ts";
 import { quietly } from "./warnings.ts";

@@ -11,7 +11,7 @@ import {
   type JournalBatch,
   JournalWriter,
   readJournal,
-} from "../src/journal.ts";
+} from "../src/run/journal.ts";
 import { ignoreUnless, runPython } from "./interop/python.ts";
 import { quietly } from "./warnings.ts";
 

@@ -8,7 +8,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { CollectionReader } from "../reader.ts";
 import { renderFrame } from "../render.ts";
-import { Store, STORE_BASENAME } from "../store.ts";
+import { Store, STORE_BASENAME } from "../run/store.ts";
 import type { Cell } from "../h5/frame_table.ts";
 import { pyStr } from "../python_str.ts";
 import { CliError, type Io } from "./io.ts";

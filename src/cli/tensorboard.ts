@@ -11,7 +11,7 @@ import { OBJECT, PICKLE, type Schema } from "../schema.ts";
 import { PyTuple } from "../pickle/values.ts";
 import { pyStr } from "../python_str.ts";
 import { warn } from "../warn.ts";
-import type { Table } from "../table.ts";
+import type { Table } from "../run/table.ts";
 import { CliError, type Io, UsageError } from "./io.ts";
 import type { TensorboardArgs } from "./args.ts";
 import { isDirectory, pyJoin, requireDirectory, shellQuote } from "./files.ts";

@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { elementCount, type Tensor } from "../tensor.ts";
-import { holdUntilExit, release } from "../exit_hooks.ts";
+import { holdUntilExit, release } from "../run/exit_hooks.ts";
 import { tensorNumbers } from "./_tensor_numbers.ts";
 import { type Bins, makeHistogram } from "./histogram.ts";
 import {

@@ -165,7 +165,7 @@ Deno.test("a frame_table whose table is not compound is refused with a TypeError
 Deno.test("after a wasm trap, HDF5 is refused for the rest of the process", async () => {
   const { storage } = await writtenRun();
   const h5 = new URL("../../src/h5/h5wasm.ts", import.meta.url).href;
-  const store = new URL("../../src/store.ts", import.meta.url).href;
+  const store = new URL("../../src/run/store.ts", import.meta.url).href;
   const code = `
     import { noteTrap } from "${h5}";
     import { Store } from "${store}";

@@ -4,7 +4,7 @@ import { fail, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { PickleError } from "../../src/pickle/mod.ts";
 import { TorchError } from "../../src/torch/mod.ts";
-import { loadPickle, loadStateDict } from "../../src/objects.ts";
+import { loadPickle, loadStateDict } from "../../src/run/objects.ts";
 import { FIXTURES } from "../fixtures.ts";
 import {
   below,

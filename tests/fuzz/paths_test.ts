@@ -10,7 +10,7 @@ import {
 } from "../../mod.ts";
 import { AttributeWriter } from "../../src/h5/attributes.ts";
 import { H5Api, loadH5 } from "../../src/h5/h5wasm.ts";
-import { readObjectFile } from "../../src/objects.ts";
+import { readObjectFile } from "../../src/run/objects.ts";
 import {
   assertEquals,
   assertOk,

@@ -5,7 +5,7 @@ import {
   readEvents,
   SummaryWriter,
 } from "../../src/tensorboard/mod.ts";
-import { heldCount as registeredCount } from "../../src/exit_hooks.ts";
+import { heldCount as registeredCount } from "../../src/run/exit_hooks.ts";
 import { decodePng } from "./_png_decode.ts";
 import { assert, assertEquals, assertThrows } from "./_util.ts";
 

@@ -21,22 +21,22 @@ import {
   type StoredKind,
   widestString,
   widthsExceeded,
-} from "./h5/frame_table.ts";
-import { AttributeReader } from "./h5/attributes.ts";
-import type { H5File } from "./h5/h5wasm.ts";
-import { columnNames, planLayout, reorder } from "./h5/layout.ts";
+} from "../h5/frame_table.ts";
+import { AttributeReader } from "../h5/attributes.ts";
+import type { H5File } from "../h5/h5wasm.ts";
+import { columnNames, planLayout, reorder } from "../h5/layout.ts";
 import {
   closeKept,
   loadH5,
   StoreFileError,
   withHdf5,
-} from "./h5/store_file.ts";
+} from "../h5/store_file.ts";
 import {
   checkpoint,
   COX_DATA,
   removeCheckpointLeftovers,
 } from "./checkpoint.ts";
-import { coxData, schemaFromCoxData } from "./cox_data.ts";
+import { coxData, schemaFromCoxData } from "../cox_data.ts";
 import { type JournalBatch, JournalWriter, readJournal } from "./journal.ts";
 import { RunLock } from "./run_lock.ts";
 import { holdUntilExit, release } from "./exit_hooks.ts";
@@ -49,12 +49,12 @@ import {
   sameSchema,
   type Schema,
   schemaFromExample,
-} from "./schema.ts";
+} from "../schema.ts";
 import { Table, type TableHost } from "./table.ts";
-import { SummaryWriter } from "./tensorboard/summary_writer.ts";
+import { SummaryWriter } from "../tensorboard/summary_writer.ts";
 import { serializeObject } from "./objects.ts";
-import { warn } from "./warn.ts";
-import { renderStore } from "./render.ts";
+import { warn } from "../warn.ts";
+import { renderStore } from "../render.ts";
 
 /** File and folder names inside a run, as cox names them. */
 export const STORE_BASENAME = "store.h5";
@@ -221,7 +221,7 @@ function newColumns(schema: Schema, cells: readonly Cell[][]): NewColumn[] {
  *
  * @example
  * ```ts
- * import { Store } from "../mod.ts";
+ * import { Store } from "../../mod.ts";
  * const dir = await Deno.makeTempDir();
  * {
  *   using store = await Store.open(dir, "run-1");

@@ -5,12 +5,12 @@
  * @module
  */
 
-import type { Cell } from "./h5/frame_table.ts";
-import type { PyValue } from "./pickle/values.ts";
-import type { StateDict } from "./torch/mod.ts";
+import type { Cell } from "../h5/frame_table.ts";
+import type { PyValue } from "../pickle/values.ts";
+import type { StateDict } from "../torch/mod.ts";
 import { decodeObject, loadPickle, loadStateDict } from "./objects.ts";
-import { type DataFrame, dataFrame } from "./data_frame.ts";
-import { renderTable } from "./render.ts";
+import { type DataFrame, dataFrame } from "../data_frame.ts";
+import { renderTable } from "../render.ts";
 import {
   checkValue,
   type ColumnKind,
@@ -20,7 +20,7 @@ import {
   type Row,
   type Schema,
   type StoredRow,
-} from "./schema.ts";
+} from "../schema.ts";
 
 /** What a table needs from the store that owns it. */
 export interface TableHost {

@@ -8,7 +8,7 @@
  */
 
 import { hostname } from "node:os";
-import { warn } from "./warn.ts";
+import { warn } from "../warn.ts";
 
 /** What a lock file says. */
 export interface LockInfo {

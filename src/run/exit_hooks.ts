@@ -8,7 +8,7 @@
  * @module
  */
 
-import { warn } from "./warn.ts";
+import { warn } from "../warn.ts";
 
 /** Something with buffered data to write before the process ends. */
 export interface Flushable {

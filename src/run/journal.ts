@@ -10,16 +10,16 @@
  */
 
 import { dirname } from "node:path";
-import type { ColumnSlot, RowLayout } from "./h5/frame_table.ts";
+import type { ColumnSlot, RowLayout } from "../h5/frame_table.ts";
 import { syncDir } from "./fs_sync.ts";
-import type { Schema } from "./schema.ts";
+import type { Schema } from "../schema.ts";
 import {
   CorruptRecordError,
   RECORD_FOOTER_BYTES,
   RECORD_HEADER_BYTES,
   RecordReader,
   sealRecord,
-} from "./tensorboard/record.ts";
+} from "../tensorboard/record.ts";
 
 /** One batch of rows of one table, as the journal keeps it. */
 export interface JournalBatch {

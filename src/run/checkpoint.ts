@@ -20,15 +20,15 @@ import {
   readColumns,
   type RowLayout,
   widthsExceeded,
-} from "./h5/frame_table.ts";
-import type { H5File } from "./h5/h5wasm.ts";
-import { columnNames, columnsOf, reorder, sameLayout } from "./h5/layout.ts";
-import { AttributeReader } from "./h5/attributes.ts";
-import { StoreFileError, withHdf5 } from "./h5/store_file.ts";
+} from "../h5/frame_table.ts";
+import type { H5File } from "../h5/h5wasm.ts";
+import { columnNames, columnsOf, reorder, sameLayout } from "../h5/layout.ts";
+import { AttributeReader } from "../h5/attributes.ts";
+import { StoreFileError, withHdf5 } from "../h5/store_file.ts";
 import type { JournalBatch } from "./journal.ts";
 import { syncDir, syncFile } from "./fs_sync.ts";
-import type { PyValue } from "./pickle/values.ts";
-import type { Schema } from "./schema.ts";
+import type { PyValue } from "../pickle/values.ts";
+import type { Schema } from "../schema.ts";
 
 /** The pickled group attribute cox keeps a table's schema in. */
 export const COX_DATA = "COX_DATA";

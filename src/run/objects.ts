@@ -14,10 +14,10 @@ import {
   decodePickleFile,
   encodeObjectCell,
   encodePickleFile,
-} from "./pickle/cells.ts";
-import type { PyValue } from "./pickle/values.ts";
-import { readStateDict, type StateDict, writeStateDict } from "./torch/mod.ts";
-import { type ColumnKind, OBJECT, PICKLE } from "./schema.ts";
+} from "../pickle/cells.ts";
+import type { PyValue } from "../pickle/values.ts";
+import { readStateDict, type StateDict, writeStateDict } from "../torch/mod.ts";
+import { type ColumnKind, OBJECT, PICKLE } from "../schema.ts";
 
 /** The largest object file we read (1 GiB); a bigger one is refused before it is read. */
 export const MAX_OBJECT_FILE = 1 << 30;
