@@ -1,12 +1,15 @@
 /**
- * Data frames are Arquero tables. Arquero 8.0.1 is pinned: 8.0.2 and later
- * take `@uwdata/flechette` 2.x, whose newest release depends on a package the
- * npm registry does not have.
+ * Data frames are Arquero tables. Arquero 8.0.2 and later take
+ * `@uwdata/flechette` ^2, whose newest release (2.7.0) depends on a package
+ * the npm registry does not have (`@uwdata/wk-geojson`); importing
+ * flechette 2.6.0 here puts it in the module graph, so that Arquero's
+ * `^2` resolves to it, for a checkout and for an import by URL alike.
  *
  * @module
  */
 
-import * as aq from "npm:arquero@8.0.1";
+import "npm:@uwdata/flechette@2.6.0";
+import * as aq from "npm:arquero@8.0.3";
 
 /** An Arquero table, as `df()` returns it. */
 export type DataFrame = ReturnType<typeof aq.table>;
