@@ -79,3 +79,14 @@ export type { DType, Tensor } from "./src/tensor.ts";
 export { setWarningSink, type WarningSink } from "./src/warn.ts";
 export { overrideJson, Parameters } from "./src/utils.ts";
 export { pyRepr, pyStr } from "./src/python_str.ts";
+export {
+  type ExportOptions,
+  type ExportResult,
+  exportSweep,
+} from "./src/export/sweep.ts";
+export {
+  type FrameExportOptions,
+  toArrow,
+  toParquet,
+} from "./src/export/frame.ts";
+export type { ExportFormat } from "./src/export/sink.ts";

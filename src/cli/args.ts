@@ -9,9 +9,14 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "./io.ts";
 
 /** The commands, in the order the usage lists them. */
-export const COMMANDS = ["tensorboard", "ls", "show", "df"] as const;
+export const COMMANDS = ["tensorboard", "ls", "show", "df", "export"] as const;
 /** A command's name. */
 export type Command = typeof COMMANDS[number];
+
+/** Output formats of `export`. */
+export const EXPORT_FORMATS = ["parquet", "arrow", "csv", "jsonl"] as const;
+/** An output format of `export`. */
+export type ExportFormatName = typeof EXPORT_FORMATS[number];
 
 /** Output formats of `df`. */
 export const DF_FORMATS = ["table", "csv", "json", "jsonl"] as const;
@@ -27,6 +32,8 @@ Commands:
   ls           one line per run: its metadata and each table's row count
   show         the tables of one run, as cox's str(store) prints them
   df           a table concatenated across runs, with exp_id
+  export       the tables as Parquet (or Arrow, CSV, JSON Lines) for DuckDB,
+               Polars, Spark
 
 Run "cox <command> --help" for a command's options.
 Without an installed "cox", run "deno run -A cli.ts <command> ...".
@@ -90,6 +97,37 @@ Options:
   --union-schemas          allow runs with different columns (missing cells empty)
   -h, --help               show this help
 `,
+  export:
+    `Usage: cox export DIR [TABLE...] --out PATH [--format parquet|arrow|csv|jsonl]
+                  [--partition] [--filter-param NAME REGEX]... [--join-metadata]
+                  [--keep-serialized] [--metadata-table metadata]
+
+Writes each table (default: every table) of the runs under DIR to
+PATH/<table>.parquet, every run's rows in exp id order with exp_id first.
+
+Options:
+  --out PATH               the folder to write to (required; made if missing)
+  --format F               parquet (the default), arrow (an Arrow IPC stream,
+                           .arrows), csv or jsonl
+  --partition              a Hive-style dataset instead:
+                           PATH/<table>/exp_id=<id>/part-0.parquet; exporting
+                           again into PATH rewrites only the runs that changed
+                           and removes the partitions of runs that are gone
+  --filter-param NAME REGEX
+                           keep a run only if REGEX matches the start of its
+                           metadata value NAME as text, as cox tensorboard does;
+                           may be repeated, and a run must match every one
+  --join-metadata          add the metadata table's columns to every other
+                           table's rows
+  --keep-serialized        OBJECT and PICKLE cells as stored (base64 pickle or
+                           uuid) instead of their decoded value as JSON text
+  --metadata-table NAME    the table of hyperparameters (default: metadata)
+  -h, --help               show this help
+
+Types are kept: int as INT64, float as DOUBLE (NaN and infinities too), bool as
+BOOLEAN, str as UTF8, PYTORCH_STATE as its uuid. A run that cannot be read is
+skipped with a warning; a file appears only once complete.
+`,
 };
 
 /** The usage text of a command, or the general one. */
@@ -131,13 +169,27 @@ export interface DfArgs {
   unionSchemas: boolean;
 }
 
+/** Options of `export`. */
+export interface ExportArgs {
+  dir: string;
+  tables: string[];
+  out: string;
+  format: ExportFormatName;
+  partition: boolean;
+  filters: [name: string, regex: string][];
+  joinMetadata: boolean;
+  keepSerialized: boolean;
+  metadataTable: string;
+}
+
 /** What a command line asks for. */
 export type Parsed =
   | { command: "help"; topic?: Command }
   | { command: "tensorboard"; args: TensorboardArgs }
   | { command: "ls"; args: LsArgs }
   | { command: "show"; args: ShowArgs }
-  | { command: "df"; args: DfArgs };
+  | { command: "df"; args: DfArgs }
+  | { command: "export"; args: ExportArgs };
 
 const HELP = { help: { type: "boolean", short: "h" } } as const;
 
@@ -211,6 +263,8 @@ export function parseCommandLine(argv: string[]): Parsed {
   switch (first) {
     case "tensorboard":
       return parseTensorboard(rest);
+    case "export":
+      return parseExport(rest);
     case "ls": {
       const { values, positionals: given } = parse("ls", rest, {
         "metadata-table": { type: "string", default: "metadata" },
@@ -264,6 +318,91 @@ export function parseCommandLine(argv: string[]): Parsed {
   }
 }
 
+type Tokens = ReturnType<typeof parse>["tokens"];
+
+/**
+ * Splits `--filter-param NAME REGEX` pairs (the option's own value, then the
+ * positional right after it) from the other positionals.
+ */
+function filterParams(
+  command: Command,
+  tokens: Tokens,
+): { filters: [string, string][]; positionals: string[] } {
+  const filters: [string, string][] = [];
+  const rest: string[] = [];
+  let open: string | null = null;
+  const needsRegex = () =>
+    new UsageError(
+      `--filter-param ${open} needs a REGEX after the NAME`,
+      command,
+    );
+  for (const token of tokens) {
+    if (token.kind === "option" && token.name === "filter-param") {
+      if (open !== null) throw needsRegex();
+      open = token.value ?? "";
+    } else if (token.kind === "positional") {
+      if (open === null) rest.push(token.value);
+      else {
+        filters.push([open, token.value]);
+        open = null;
+      }
+    } else if (token.kind === "option-terminator") {
+      // after "--", a REGEX may start with "-"
+    } else if (open !== null) {
+      throw needsRegex();
+    }
+  }
+  if (open !== null) throw needsRegex();
+  for (const [name] of filters) nonEmpty(command, "--filter-param NAME", name);
+  return { filters, positionals: rest };
+}
+
+function parseExport(argv: string[]): Parsed {
+  const { values, tokens } = parse("export", argv, {
+    out: { type: "string" },
+    format: { type: "string", default: "parquet" },
+    partition: { type: "boolean", default: false },
+    "filter-param": { type: "string", multiple: true },
+    "join-metadata": { type: "boolean", default: false },
+    "keep-serialized": { type: "boolean", default: false },
+    "metadata-table": { type: "string", default: "metadata" },
+  });
+  if (values.help) return { command: "help", topic: "export" };
+  const { filters, positionals: given } = filterParams("export", tokens);
+  if (given.length === 0) throw new UsageError("missing DIR", "export");
+  const [dir, ...tables] = given;
+  if (values.out === undefined) {
+    throw new UsageError("--out is required", "export");
+  }
+  const format = values.format as string;
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(
+      `--format ${JSON.stringify(format)}: expected one of ${
+        EXPORT_FORMATS.join(", ")
+      }`,
+      "export",
+    );
+  }
+  return {
+    command: "export",
+    args: {
+      dir: nonEmpty("export", "DIR", dir),
+      tables,
+      out: nonEmpty("export", "--out", values.out as string),
+      format: format as ExportFormatName,
+      partition: values.partition as boolean,
+      filters,
+      joinMetadata: values["join-metadata"] as boolean,
+      keepSerialized: values["keep-serialized"] as boolean,
+      metadataTable: nonEmpty(
+        "export",
+        "--metadata-table",
+        values["metadata-table"] as string,
+      ),
+    },
+  };
+}
+
 function parseTensorboard(argv: string[]): Parsed {
   const { values, tokens } = parse("tensorboard", argv, {
     logdir: { type: "string" },
@@ -274,44 +413,12 @@ function parseTensorboard(argv: string[]): Parsed {
     "dry-run": { type: "boolean", default: false },
   });
   if (values.help) return { command: "help", topic: "tensorboard" };
-  // --filter-param takes two values: its own, then the positional right after it
-  const filters: [string, string][] = [];
-  let open: string | null = null;
-  for (const token of tokens) {
-    if (token.kind === "option" && token.name === "filter-param") {
-      if (open !== null) {
-        throw new UsageError(
-          `--filter-param ${open} needs a REGEX after the NAME`,
-          "tensorboard",
-        );
-      }
-      open = token.value ?? "";
-    } else if (token.kind === "positional") {
-      if (open === null) {
-        throw new UsageError(
-          `unexpected argument ${JSON.stringify(token.value)}`,
-          "tensorboard",
-        );
-      }
-      filters.push([open, token.value]);
-      open = null;
-    } else if (token.kind === "option-terminator") {
-      // after "--", a REGEX may start with "-"
-    } else if (open !== null) {
-      throw new UsageError(
-        `--filter-param ${open} needs a REGEX after the NAME`,
-        "tensorboard",
-      );
-    }
-  }
-  if (open !== null) {
+  const { filters, positionals: given } = filterParams("tensorboard", tokens);
+  if (given.length > 0) {
     throw new UsageError(
-      `--filter-param ${open} needs a REGEX after the NAME`,
+      `unexpected argument ${JSON.stringify(given[0])}`,
       "tensorboard",
     );
-  }
-  for (const [name] of filters) {
-    nonEmpty("tensorboard", "--filter-param NAME", name);
   }
   if (values.logdir === undefined) {
     throw new UsageError("--logdir is required", "tensorboard");

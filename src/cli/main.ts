@@ -10,6 +10,7 @@ import { parseCommandLine, usage } from "./args.ts";
 import { CliError, type Io, processIo, UsageError } from "./io.ts";
 import { dfCommand, lsCommand, showCommand } from "./inspect.ts";
 import { tensorboardCommand } from "./tensorboard.ts";
+import { exportCommand } from "./export.ts";
 
 export { type Io, processIo } from "./io.ts";
 
@@ -32,6 +33,8 @@ export async function main(
         return await showCommand(parsed.args, io);
       case "df":
         return await dfCommand(parsed.args, io);
+      case "export":
+        return await exportCommand(parsed.args, io);
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -120,6 +120,33 @@ function matchesAtStart(re: RegExp, text: string): boolean {
   return re.test(text);
 }
 
+/** A `--filter-param NAME REGEX`, compiled. */
+export type ParamFilter = readonly [name: string, regex: RegExp];
+
+/**
+ * Compiles `--filter-param` pairs; a bad REGEX is a {@link UsageError}.
+ * `cox tensorboard` and `cox export` (and `exportSweep`) share this and
+ * {@link passesFilters}, so a filter means the same in both.
+ */
+export function compileFilters(
+  filters: readonly (readonly [name: string, regex: string])[],
+): ParamFilter[] {
+  return filters.map(([name, source]) =>
+    [name, compileFilter(name, source)] as const
+  );
+}
+
+/**
+ * Whether a run passes every filter: each REGEX matches the start of the
+ * text of the run's value (`text(name)`, as {@link cellText} gives it).
+ */
+export function passesFilters(
+  filters: readonly ParamFilter[],
+  text: (name: string) => string,
+): boolean {
+  return filters.every(([name, re]) => matchesAtStart(re, text(name)));
+}
+
 /** The first row of a run's table as decoded values (OBJECT and PICKLE cells unpickled). */
 export function firstRow(
   table: Table,
@@ -174,9 +201,7 @@ export async function planTensorboard(
 ): Promise<TensorboardPlan> {
   const { logdir, formatStr, filters, metadataTable, port } = options;
   const segments = parseFormatString(formatStr);
-  const compiled = filters.map(([name, source]) =>
-    [name, compileFilter(name, source)] as const
-  );
+  const compiled = compileFilters(filters);
   await requireDirectory(logdir);
   using reader = await CollectionReader.open(logdir, { skipErrors: true });
   if (reader.schemas[metadataTable] === undefined) {
@@ -228,9 +253,7 @@ export async function planTensorboard(
     }
     row.exp_id = expId;
     const text = (column: string) => cellText(row[column], kinds[column]);
-    if (!compiled.every(([name, re]) => matchesAtStart(re, text(name)))) {
-      continue;
-    }
+    if (!passesFilters(compiled, text)) continue;
     const filled = segments.map((segment) => {
       if ("text" in segment) return segment.text;
       const value = row[segment.field];

@@ -1,0 +1,75 @@
+/**
+ * An output file that appears whole or not at all: written under a hidden
+ * temporary name beside its final one, synced, then renamed over it.
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+
+/** A file being written; `commit()` puts it in place, `abort()` removes it. */
+export class AtomicFile {
+  /** Where the file will be once committed. */
+  readonly path: string;
+  /** Where it is written until then. */
+  readonly tempPath: string;
+  readonly #file: Deno.FsFile;
+  #done = false;
+
+  /** Creates the folder if need be and opens the temporary file. */
+  constructor(path: string) {
+    this.path = path;
+    const dir = dirname(path);
+    Deno.mkdirSync(dir, { recursive: true });
+    const tag = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    // a leading "." keeps it out of the globs of DuckDB, Spark and Polars
+    this.tempPath = join(dir, `.${basename(path)}.tmp-${tag}`);
+    this.#file = Deno.openSync(this.tempPath, {
+      write: true,
+      createNew: true,
+    });
+  }
+
+  /** Appends bytes. */
+  write(bytes: Uint8Array): void {
+    let rest = bytes;
+    while (rest.length > 0) rest = rest.subarray(this.#file.writeSync(rest));
+  }
+
+  /** Syncs the file and renames it to its final name. */
+  commit(): void {
+    if (this.#done) return;
+    this.#done = true;
+    try {
+      this.#file.syncDataSync();
+      this.#file.close();
+      Deno.renameSync(this.tempPath, this.path);
+    } catch (error) {
+      removeQuietly(this.tempPath);
+      throw new Error(
+        `Cannot write ${this.path}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Closes and removes the temporary file; the final name is left as it was. */
+  abort(): void {
+    if (this.#done) return;
+    this.#done = true;
+    try {
+      this.#file.close();
+    } catch {
+      // already closed
+    }
+    removeQuietly(this.tempPath);
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // already gone
+  }
+}
