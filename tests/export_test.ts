@@ -1,0 +1,527 @@
+// cox export / exportSweep / toParquet / toArrow: our Parquet read back by
+// DuckDB (an independent reader) and compared, value by value, type by type,
+// with CollectionReader.df on the runs Python cox wrote and on a generated
+// sweep with the awkward values (2^60, NaN, infinities, Unicode, objects).
+import { join } from "node:path";
+import { tableFromIPC } from "npm:@uwdata/flechette@2.6.0";
+import { assertEquals, assertOk, assertRejects } from "./assert.ts";
+import {
+  CollectionReader,
+  type ExportResult,
+  exportSweep,
+  OBJECT,
+  PICKLE,
+  PYTORCH_STATE,
+  type Schema,
+  Store,
+  toArrow,
+  toParquet,
+} from "../mod.ts";
+import { jsonText } from "../src/export/columns.ts";
+import { planTensorboard } from "../src/cli/tensorboard.ts";
+import { main } from "../src/cli/main.ts";
+import { FIXTURES } from "./fixtures.ts";
+import { query, sqlString } from "./duckdb.ts";
+import { quietly } from "./warnings.ts";
+
+const DUCK_TYPE: Record<string, string> = {
+  int: "BIGINT",
+  float: "DOUBLE",
+  bool: "BOOLEAN",
+  str: "VARCHAR",
+  [OBJECT]: "VARCHAR",
+  [PICKLE]: "VARCHAR",
+  [PYTORCH_STATE]: "VARCHAR",
+};
+
+/** What a df() cell should read back as from our Parquet. */
+function expectedCell(value: unknown, kind: string): unknown {
+  if (value === null || value === undefined) return null;
+  switch (kind) {
+    case "int":
+      return BigInt(value as number | bigint);
+    case "float":
+      return Number(value);
+    case OBJECT:
+    case PICKLE:
+      return jsonText(value);
+    default:
+      return value;
+  }
+}
+
+async function exportQuietly(
+  dir: string,
+  out: string,
+  options: Parameters<typeof exportSweep>[2] = {},
+): Promise<{ value: ExportResult; warnings: string[] }> {
+  return await quietly(() =>
+    exportSweep(dir, out, { progress: false, ...options })
+  );
+}
+
+/** Checks a DuckDB result against reader.df(table): names, types, every value. */
+function checkAgainstDf(
+  got: { names: string[]; types: string[]; rows: unknown[][] },
+  reader: CollectionReader,
+  table: string,
+  label: string,
+): void {
+  const schema = reader.schemas[table];
+  const df = reader.df(table, { unionSchemas: true });
+  const names = ["exp_id", ...Object.keys(schema)];
+  assertEquals(got.names, names, `${label}: columns`);
+  assertEquals(
+    got.types,
+    ["VARCHAR", ...Object.values(schema).map((k) => DUCK_TYPE[k])],
+    `${label}: types`,
+  );
+  assertEquals(got.rows.length, df.numRows(), `${label}: rows`);
+  const kinds: Record<string, string> = { ...schema, exp_id: "str" };
+  names.forEach((name, c) => {
+    const want = Array.from(df.array(name) as ArrayLike<unknown>).map((v) =>
+      expectedCell(v, kinds[name])
+    );
+    assertEquals(got.rows.map((r) => r[c]), want, `${label}: column ${name}`);
+  });
+}
+
+for (const collection of ["walkthrough1", "walkthrough2", "types"]) {
+  Deno.test(`export of fixture ${collection}: DuckDB reads what CollectionReader.df gives`, async () => {
+    const dir = join(FIXTURES, collection);
+    const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+    const { value: result } = await exportQuietly(dir, out);
+    using reader = await CollectionReader.open(dir, { progress: false });
+    assertEquals(result.tables, [...reader.tables]);
+    for (const table of reader.tables) {
+      const path = join(out, `${table}.parquet`);
+      assertOk(result.written.includes(path));
+      const got = await query(
+        `SELECT * FROM read_parquet(${sqlString(path)})`,
+      );
+      checkAgainstDf(got, reader, table, `${collection}/${table}`);
+      const kv = await query(
+        `SELECT decode(key), decode(value) FROM parquet_kv_metadata(${
+          sqlString(path)
+        })`,
+      );
+      const meta = Object.fromEntries(kv.rows as [string, string][]);
+      assertEquals(meta["cox.table"], table);
+      assertEquals(JSON.parse(meta["cox.schema"]), reader.schemas[table]);
+    }
+  });
+}
+
+Deno.test("export of OBJECT and PICKLE cells: the decoded values pandas' cox reads, as JSON", async () => {
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  await exportQuietly(join(FIXTURES, "types"), out, { tables: ["kinds"] });
+  const got = await query(
+    `SELECT o, p FROM ${sqlString(join(out, "kinds.parquet"))}`,
+  );
+  const python = JSON.parse(
+    await Deno.readTextFile(
+      join(FIXTURES, "expected", "types.objects.json"),
+    ),
+  ) as { o: unknown; p: unknown }[];
+  // the expected file writes ints past 2^53 as strings; ours keeps the digits as a JSON number
+  assertEquals(python[3].o, "12345678901234567");
+  assertEquals(got.rows[3][0], "12345678901234567");
+  assertEquals(
+    got.rows.map(([o, p], i) => ({
+      o: i === 3 ? python[3].o : JSON.parse(o as string),
+      p: JSON.parse(p as string),
+    })),
+    python.map(({ o, p }) => ({ o, p })),
+  );
+  assertEquals(got.rows[3][0], "12345678901234567");
+});
+
+const AWKWARD: Schema = {
+  big: "int",
+  x: "float",
+  s: "str",
+  ok: "bool",
+  o: OBJECT,
+  p: PICKLE,
+};
+
+/** Three runs with values that are hard to keep: 2^60, NaN, ±inf, -0, Unicode, objects. */
+async function awkwardSweep(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "cox-export-sweep-" });
+  const strings = [
+    "",
+    "é",
+    "日本語",
+    "🧪 emoji",
+    "a\u0301",
+    "line\nbreak",
+    "NaN",
+  ];
+  const floats = [NaN, Infinity, -Infinity, -0, 1e-300, 0.1, 2 ** 53 + 2];
+  const ints: (number | bigint)[] = [
+    2n ** 60n,
+    -(2n ** 63n),
+    2n ** 63n - 1n,
+    2n ** 53n + 1n,
+    -1,
+    0,
+    7,
+  ];
+  for (let r = 0; r < 3; r++) {
+    using store = await Store.open(dir, `run-${r}`);
+    store.addTable("metadata", { lr: "float", name: "str" }).appendRow({
+      lr: 10 ** -r,
+      name: `run ${r}`,
+    });
+    const t = store.addTable("awkward", AWKWARD);
+    for (let i = 0; i < 7; i++) {
+      t.appendRow({
+        big: ints[(i + r) % 7],
+        x: floats[(i + r) % 7],
+        s: strings[(i + r) % 7],
+        ok: (i + r) % 2 === 0,
+        o: { step: i, tags: ["a", r], nested: { big: 2n ** 60n } },
+        p: [i, 1.5, null, "ü"],
+      });
+    }
+  }
+  return dir;
+}
+
+Deno.test("export of a generated sweep: ints past 2^53, NaN and infinities, Unicode, objects", async () => {
+  const dir = await awkwardSweep();
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  await exportQuietly(dir, out);
+  using reader = await CollectionReader.open(dir, { progress: false });
+  const got = await query(
+    `SELECT * FROM ${sqlString(join(out, "awkward.parquet"))}`,
+  );
+  checkAgainstDf(got, reader, "awkward", "awkward");
+  // spot checks, independent of the helper
+  assertEquals(got.rows[0][1], 2n ** 60n);
+  assertOk(Number.isNaN(got.rows[0][2]));
+  assertEquals(got.rows[1][2], Infinity);
+  assertEquals(got.rows[2][3], "日本語");
+  assertEquals(
+    JSON.parse(got.rows[0][5] as string),
+    { step: 0, tags: ["a", 0], nested: { big: 1152921504606846976 } },
+  );
+  assertOk((got.rows[0][5] as string).includes("1152921504606846976"));
+  const nan = await query(
+    `SELECT count(*) FROM ${
+      sqlString(join(out, "awkward.parquet"))
+    } WHERE isnan(x)`,
+  );
+  assertEquals(nan.rows[0][0], 3n);
+});
+
+Deno.test("export --keep-serialized: OBJECT and PICKLE cells as stored; PYTORCH_STATE is always the uuid", async () => {
+  const dir = join(FIXTURES, "types");
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  await exportQuietly(dir, out, { tables: ["kinds"], keepSerialized: true });
+  using reader = await CollectionReader.open(dir, { progress: false });
+  const df = reader.df("kinds", { keepSerialized: ["o", "p"] });
+  const got = await query(
+    `SELECT o, p, t FROM ${sqlString(join(out, "kinds.parquet"))}`,
+  );
+  assertEquals(
+    got.rows,
+    (df.objects() as Record<string, unknown>[]).map((r) => [r.o, r.p, r.t]),
+  );
+});
+
+Deno.test("export --partition: DuckDB's hive_partitioning read gives the same table", async () => {
+  const dir = await awkwardSweep();
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  const { value: result } = await exportQuietly(dir, out, { partition: true });
+  assertEquals(result.written.length, 6); // 3 runs x 2 tables
+  assertOk(
+    result.written.includes(
+      join(out, "awkward", "exp_id=run-1", "part-0.parquet"),
+    ),
+  );
+  using reader = await CollectionReader.open(dir, { progress: false });
+  const names = ["exp_id", ...Object.keys(AWKWARD)];
+  const got = await query(
+    `SELECT ${names.join(", ")} FROM read_parquet(${
+      sqlString(join(out, "awkward", "*", "*.parquet"))
+    }, hive_partitioning = true, file_row_number = true)
+     ORDER BY exp_id, file_row_number`,
+  );
+  checkAgainstDf(got, reader, "awkward", "partitioned awkward");
+});
+
+async function mtimes(paths: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const p of paths) out.set(p, (await Deno.stat(p)).mtime!.getTime());
+  return out;
+}
+
+Deno.test("export --partition again: only the run that grew is rewritten; a run that is gone is removed", async () => {
+  const dir = await awkwardSweep();
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  const first = (await exportQuietly(dir, out, { partition: true })).value;
+  const before = await mtimes(first.written);
+  await new Promise((r) => setTimeout(r, 20));
+
+  const same = (await exportQuietly(dir, out, { partition: true })).value;
+  assertEquals(same.written, []);
+  assertEquals(same.unchanged, 6);
+
+  {
+    using store = await Store.open(dir, "run-1");
+    store.table("awkward").appendRow({
+      big: 5,
+      x: 0.5,
+      s: "new",
+      ok: true,
+      o: null,
+      p: [],
+    });
+  }
+  const grown = (await exportQuietly(dir, out, { partition: true })).value;
+  assertEquals(
+    grown.written.sort(),
+    [
+      join(out, "awkward", "exp_id=run-1", "part-0.parquet"),
+      join(out, "metadata", "exp_id=run-1", "part-0.parquet"),
+    ],
+  );
+  assertEquals(grown.unchanged, 4);
+  const after = await mtimes(first.written);
+  for (const [path, mtime] of before) {
+    if (!path.includes("exp_id=run-1")) {
+      assertEquals(after.get(path), mtime, `${path} untouched`);
+    }
+  }
+  const count = await query(
+    `SELECT exp_id, count(*) FROM read_parquet(${
+      sqlString(join(out, "awkward", "*", "*.parquet"))
+    }, hive_partitioning = true) GROUP BY exp_id ORDER BY exp_id`,
+  );
+  assertEquals(count.rows, [["run-0", 7n], ["run-1", 8n], ["run-2", 7n]]);
+
+  await Deno.remove(join(dir, "run-2"), { recursive: true });
+  const shrunk = (await exportQuietly(dir, out, { partition: true })).value;
+  assertEquals(shrunk.written, []);
+  assertEquals(shrunk.removed.sort(), [
+    join(out, "awkward", "exp_id=run-2"),
+    join(out, "metadata", "exp_id=run-2"),
+  ]);
+  assertEquals(
+    [...Deno.readDirSync(join(out, "awkward"))].map((e) => e.name).sort(),
+    ["exp_id=run-0", "exp_id=run-1"],
+  );
+});
+
+Deno.test("export: a broken run is skipped with a warning naming it, and no temporary file is left", async () => {
+  const dir = await awkwardSweep();
+  await Deno.writeFile(
+    join(dir, "run-1", "store.h5"),
+    new TextEncoder().encode("not an HDF5 file"),
+  );
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  const { value: result, warnings } = await exportQuietly(dir, out);
+  assertEquals(result.skipped, ["run-1"]);
+  assertEquals(result.runs, ["run-0", "run-2"]);
+  assertOk(warnings.some((w) => w.includes("run-1")), warnings.join("\n"));
+  const got = await query(
+    `SELECT DISTINCT exp_id FROM ${
+      sqlString(join(out, "awkward.parquet"))
+    } ORDER BY 1`,
+  );
+  assertEquals(got.rows, [["run-0"], ["run-2"]]);
+  assertEquals(
+    [...Deno.readDirSync(out)].map((e) => e.name).sort(),
+    ["awkward.parquet", "metadata.parquet"],
+  );
+});
+
+Deno.test("export: an error while writing leaves the earlier file in place and no temporary file", async () => {
+  const dir = await awkwardSweep();
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  await exportQuietly(dir, out, { tables: ["awkward"] });
+  const before = await Deno.readFile(join(out, "awkward.parquet"));
+  // a table name that cannot be a file name in that folder: the export fails
+  await Deno.mkdir(join(out, "metadata.parquet"));
+  await assertRejects(
+    () => exportQuietly(dir, out),
+    Error,
+    "metadata.parquet",
+  );
+  assertEquals(await Deno.readFile(join(out, "awkward.parquet")), before);
+  assertEquals(
+    [...Deno.readDirSync(out)].map((e) => e.name).filter((n) =>
+      n.startsWith(".")
+    ),
+    [],
+  );
+});
+
+Deno.test("export --join-metadata: every row carries its run's metadata", async () => {
+  const dir = join(FIXTURES, "walkthrough2");
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  await exportQuietly(dir, out, { joinMetadata: true });
+  using reader = await CollectionReader.open(dir, { progress: false });
+  const meta = new Map(
+    (reader.df("metadata").objects() as Record<string, unknown>[]).map((
+      r,
+    ) => [r.exp_id, r.slope]),
+  );
+  const got = await query(
+    `SELECT exp_id, slope, mx FROM ${
+      sqlString(join(out, "line_graphs.parquet"))
+    }`,
+  );
+  assertEquals(got.rows.length, reader.df("line_graphs").numRows());
+  for (const [expId, slope] of got.rows) {
+    assertEquals(slope, BigInt(meta.get(expId) as number));
+  }
+  // the metadata table itself is not joined to itself
+  const m = await query(
+    `DESCRIBE SELECT * FROM ${sqlString(join(out, "metadata.parquet"))}`,
+  );
+  assertEquals(m.rows.map((r) => r[0]), ["exp_id", "slope"]);
+});
+
+Deno.test("export --filter-param keeps the runs cox tensorboard keeps", async () => {
+  const dir = join(FIXTURES, "walkthrough2");
+  const filters: [string, string][] = [["slope", "[1-3]"]];
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  const { value: result } = await exportQuietly(dir, out, {
+    filterParams: filters,
+  });
+  const plan = await quietly(() =>
+    planTensorboard({
+      logdir: dir,
+      formatStr: "s{slope}",
+      filters,
+      metadataTable: "metadata",
+      port: 6006,
+    })
+  );
+  assertEquals(result.runs, plan.value.runs.map((r) => r.expId));
+  assertEquals(result.runs.length, 3);
+  const got = await query(
+    `SELECT slope FROM ${sqlString(join(out, "metadata.parquet"))} ORDER BY 1`,
+  );
+  assertEquals(got.rows, [[1n], [2n], [3n]]);
+});
+
+Deno.test("cox export: the command writes the files and says so; usage errors exit 2", async () => {
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  const err: string[] = [];
+  const io = { out: () => {}, err: (t: string) => void err.push(t) };
+  const status = await main([
+    "export",
+    join(FIXTURES, "walkthrough2"),
+    "line_graphs",
+    "--out",
+    out,
+    "--format",
+    "csv",
+    "--filter-param",
+    "slope",
+    "[01]",
+  ], io);
+  assertEquals(status, 0, err.join(""));
+  assertOk(err.join("").includes("exported 2 runs, 1 tables"), err.join(""));
+  const csv = await Deno.readTextFile(join(out, "line_graphs.csv"));
+  const lines = csv.trimEnd().split("\n");
+  assertEquals(lines[0], "exp_id,mx,mx^2");
+  using reader = await CollectionReader.open(join(FIXTURES, "walkthrough2"), {
+    progress: false,
+  });
+  assertEquals(
+    lines.length - 1,
+    [...reader.stores.values()].filter((s) => {
+      const slope = s.table("metadata").rows()[0].slope;
+      return slope === 0 || slope === 1;
+    }).reduce((n, s) => n + s.table("line_graphs").nrows, 0),
+  );
+  for (
+    const argv of [
+      ["export", "x"],
+      ["export", "--out", out],
+      ["export", "x", "--out", out, "--format", "xlsx"],
+      ["export", "x", "--out", out, "--filter-param", "slope"],
+    ]
+  ) {
+    const e: string[] = [];
+    assertEquals(
+      await main(argv, { out: () => {}, err: (t) => void e.push(t) }),
+      2,
+      argv.join(" "),
+    );
+    assertOk(e.join("").includes("Usage: cox export"), e.join(""));
+  }
+});
+
+Deno.test("export --format jsonl and arrow: the same rows", async () => {
+  const dir = await awkwardSweep();
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  await exportQuietly(dir, out, { format: "jsonl", tables: ["awkward"] });
+  await exportQuietly(dir, out, { format: "arrow", tables: ["awkward"] });
+  using reader = await CollectionReader.open(dir, { progress: false });
+  const df = reader.df("awkward");
+  const lines = (await Deno.readTextFile(join(out, "awkward.jsonl")))
+    .trimEnd().split("\n").map((l) => JSON.parse(l));
+  assertEquals(lines.length, df.numRows());
+  assertEquals(lines[0].exp_id, "run-0");
+  assertEquals(lines[0].big, "1152921504606846976"); // as cox df --format jsonl
+  assertEquals(lines[0].x, null); // NaN
+  assertEquals(lines[0].o, {
+    step: 0,
+    tags: ["a", 0],
+    nested: { big: 1152921504606846976 },
+  });
+  // one IPC stream: schema once, a record batch per run
+  const arrow = tableFromIPC(
+    await Deno.readFile(join(out, "awkward.arrows")),
+    { useBigInt: true },
+  );
+  assertEquals(arrow.numRows, df.numRows());
+  assertEquals(arrow.getChild("big")!.at(0), 2n ** 60n);
+  assertEquals(
+    Array.from(arrow.getChild("exp_id")!.toArray() as string[]),
+    Array.from(df.array("exp_id") as string[]),
+  );
+  assertEquals(
+    Array.from(arrow.getChild("s")!.toArray() as string[]),
+    Array.from(df.array("s") as string[]),
+  );
+});
+
+Deno.test("toParquet and toArrow: a data frame with its types", async () => {
+  const dir = await awkwardSweep();
+  using reader = await CollectionReader.open(dir, { progress: false });
+  const df = reader.df("awkward");
+  const bytes = toParquet(df, { kinds: reader.schemas.awkward });
+  const path = join(await Deno.makeTempDir(), "frame.parquet");
+  await Deno.writeFile(path, bytes);
+  const got = await query(`SELECT * FROM read_parquet(${sqlString(path)})`);
+  // df() has exp_id last
+  const names = [...Object.keys(AWKWARD), "exp_id"];
+  assertEquals(got.names, names);
+  assertEquals(got.types.slice(0, 4), [
+    "BIGINT",
+    "DOUBLE",
+    "VARCHAR",
+    "BOOLEAN",
+  ]);
+  assertEquals(got.rows.length, df.numRows());
+  assertEquals(
+    got.rows.map((r) => r[0]),
+    Array.from(df.array("big") as ArrayLike<number | bigint>).map((v) =>
+      BigInt(v)
+    ),
+  );
+  const arrow = tableFromIPC(toArrow(df, { kinds: reader.schemas.awkward }), {
+    useBigInt: true,
+  });
+  assertEquals(arrow.numRows, df.numRows());
+  assertEquals(
+    Array.from(arrow.getChild("x")!.toArray() as Float64Array),
+    Array.from(df.array("x") as Float64Array),
+  );
+});
