@@ -6,8 +6,8 @@
  * @module
  */
 
-import { main } from "./src/cli/main.ts";
+import { type Io, main } from "./src/cli/main.ts";
 
-export { main };
+export { type Io, main };
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -48,19 +48,58 @@ export {
 } from "./src/reader.ts";
 export { StoreFileError } from "./src/h5/store_file.ts";
 export {
+  type AddHistogramOptions,
+  type AddHparamsOptions,
+  type AddImageOptions,
+  type Bins,
   cleanTag,
+  type CorruptionKind,
   CorruptRecordError,
+  type Event,
   type EventFileInfo,
   type EventRecord,
+  type Experiment,
+  type HistogramProto,
+  type HParamInfo,
+  type HParamsPluginData,
+  type HparamValue,
+  type ImageRecord,
+  type Int64,
+  type Interval,
+  type JsonValue,
+  type LogMessage,
+  type MetadataRecord,
+  type MetricInfo,
+  type MetricName,
+  type PluginData,
   readEvents,
+  type ReadEventsOptions,
   type ReadEventsResult,
+  type SessionEndInfo,
+  type SessionLog,
+  type SessionStartInfo,
+  type SourceMetadata,
+  type Summary,
+  type SummaryAudio,
+  type SummaryImage,
+  type SummaryMetadata,
+  type SummaryValue,
   SummaryWriter,
   type SummaryWriterOptions,
+  type TaggedRunMetadata,
+  type TensorProto,
+  type TensorShapeDim,
+  type TensorShapeProto,
+  type Truncation,
   type ValueRecord,
 } from "./src/tensorboard/mod.ts";
 export {
+  NumpyDType,
   pickle,
   PickleError,
+  type PickleOptions,
+  type PyDict,
+  PyFloat,
   pyFloat,
   PyGlobal,
   PyObject,
@@ -68,14 +107,17 @@ export {
   type PyValue,
   tuple,
   unpickle,
+  type UnpickleOptions,
 } from "./src/pickle/mod.ts";
 export {
   readStateDict,
+  type ReadTorchOptions,
   type StateDict,
   TorchError,
   writeStateDict,
+  type WriteTorchOptions,
 } from "./src/torch/mod.ts";
-export type { DType, Tensor } from "./src/tensor.ts";
+export type { DType, Tensor, TypedArrayFor } from "./src/tensor.ts";
 export { setWarningSink, type WarningSink } from "./src/warn.ts";
 export { overrideJson, Parameters } from "./src/utils.ts";
 export { pyRepr, pyStr } from "./src/python_str.ts";

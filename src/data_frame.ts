@@ -12,7 +12,7 @@ import "npm:@uwdata/flechette@2.6.0";
 import * as aq from "npm:arquero@8.0.3";
 
 /** An Arquero table, as `df()` returns it. */
-export type DataFrame = ReturnType<typeof aq.table>;
+export type DataFrame = aq.ColumnTable;
 
 /** A data frame of named columns, in the order given. */
 export function dataFrame(

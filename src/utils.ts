@@ -35,6 +35,7 @@ const METHODS = new Set([
  * ```
  */
 export class Parameters implements Iterable<string> {
+  /** A parameter by name, looked up case-insensitively. */
   [name: string]: unknown;
 
   /** Wraps `params` (the same object: writes go to it, as in cox). */

@@ -21,6 +21,7 @@ export { loadH5 };
 export class StoreFileError extends Error {
   /** The file involved. */
   readonly path: string;
+  /** An error about the store file at `path`. */
   constructor(path: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "StoreFileError";

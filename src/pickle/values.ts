@@ -46,6 +46,7 @@ export type PyValue =
 
 /** A Python `dict` whose keys are all `str`: a plain object (null prototype when decoded). */
 export interface PyDict {
+  /** A value by its `str` key. */
   [key: string]: PyValue;
 }
 
@@ -159,6 +160,7 @@ export class NumpyDType {
    * @param byteorder `<`, `>`, `|` or `=`
    * @param state the BUILD state tuple when it carries more (fields of structured dtypes)
    */
+  /** A dtype of numpy's type code `descr`, byte order `byteorder` and, when it carries more, its BUILD `state`. */
   constructor(
     public descr: string,
     public byteorder: string = "|",

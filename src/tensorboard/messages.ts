@@ -76,18 +76,23 @@ export const HParamsStatus = {
 export interface SessionLog {
   /** A {@linkcode SessionStatus} code. */
   status: number;
+  /** Where a checkpoint was saved (with `CHECKPOINT`). */
   checkpointPath: string;
+  /** A message about the session. */
   msg: string;
 }
 
 /** `LogMessage` (deprecated). */
 export interface LogMessage {
+  /** A log level code (`LogMessage.Level`). */
   level: number;
+  /** The message text. */
   message: string;
 }
 
 /** `TaggedRunMetadata`. */
 export interface TaggedRunMetadata {
+  /** The tag the metadata is logged under. */
   tag: string;
   /** A serialized RunMetadata. */
   runMetadata: Uint8Array;
@@ -95,6 +100,7 @@ export interface TaggedRunMetadata {
 
 /** `SourceMetadata`. */
 export interface SourceMetadata {
+  /** The library that wrote the file (e.g. `tensorboardX`). */
   writer: string;
 }
 
@@ -104,41 +110,57 @@ export interface Event {
   wallTime: number;
   /** Global step (0 when absent). */
   step: Int64;
+  /** The file format version (`brain.Event:2` in a file's first event). */
   fileVersion?: string;
   /** A serialized GraphDef. */
   graphDef?: Uint8Array;
+  /** The summary values the event carries. */
   summary?: Summary;
+  /** A log message (deprecated). */
   logMessage?: LogMessage;
+  /** A session status change. */
   sessionLog?: SessionLog;
+  /** Run metadata under a tag. */
   taggedRunMetadata?: TaggedRunMetadata;
   /** A serialized MetaGraphDef. */
   metaGraphDef?: Uint8Array;
+  /** Who wrote the file. */
   sourceMetadata?: SourceMetadata;
 }
 
 /** `Summary`: the values an event carries. */
 export interface Summary {
+  /** The values, one per tag. */
   value: SummaryValue[];
 }
 
 /** `Summary.Value`: at most one of the value members (simpleValue ... tensor) is set. */
 export interface SummaryValue {
+  /** The value's tag. */
   tag: string;
   /** Deprecated; used as the tag by TensorBoard when `tag` is empty. */
   nodeName?: string;
   /** A float32 scalar. */
   simpleValue?: number;
+  /** An old-style serialized histogram (unused by TensorBoard). */
   obsoleteOldStyleHistogram?: Uint8Array;
+  /** An image. */
   image?: SummaryImage;
+  /** A histogram. */
   histo?: HistogramProto;
+  /** An audio clip. */
   audio?: SummaryAudio;
+  /** A tensor (how plugins such as text and scalars v2 log). */
   tensor?: TensorProto;
+  /** What the value is: its plugin, display name and description. */
   metadata?: SummaryMetadata;
 }
 
 /** `Summary.Image`. */
 export interface SummaryImage {
+  /** Height in pixels. */
   height: number;
+  /** Width in pixels. */
   width: number;
   /** 1 grayscale, 2 grayscale+alpha, 3 RGB, 4 RGBA, 5 DIGITAL_YUV, 6 BGRA. */
   colorspace: number;
@@ -148,33 +170,49 @@ export interface SummaryImage {
 
 /** `Summary.Audio`. */
 export interface SummaryAudio {
+  /** Samples per second. */
   sampleRate: number;
+  /** Number of channels. */
   numChannels: Int64;
+  /** Frames per channel. */
   lengthFrames: Int64;
+  /** The encoded audio. */
   encodedAudioString: Uint8Array;
+  /** Its MIME type, e.g. `audio/wav`. */
   contentType: string;
 }
 
 /** `HistogramProto`: `bucketLimit[i]` is the right edge of bucket `i`, `bucket[i]` its count. */
 export interface HistogramProto {
+  /** The smallest value. */
   min: number;
+  /** The largest value. */
   max: number;
+  /** How many values. */
   num: number;
+  /** Their sum. */
   sum: number;
+  /** The sum of their squares. */
   sumSquares: number;
+  /** The right edge of each bucket. */
   bucketLimit: number[];
+  /** The count of each bucket. */
   bucket: number[];
 }
 
 /** `TensorShapeProto.Dim`. */
 export interface TensorShapeDim {
+  /** The dimension's size (-1 when unknown). */
   size: Int64;
+  /** The dimension's name, if any. */
   name?: string;
 }
 
 /** `TensorShapeProto`; an empty `dim` list is rank 0. */
 export interface TensorShapeProto {
+  /** The dimensions, outermost first. */
   dim: TensorShapeDim[];
+  /** True when even the rank is unknown. */
   unknownRank?: boolean;
 }
 
@@ -182,25 +220,39 @@ export interface TensorShapeProto {
 export interface TensorProto {
   /** A {@linkcode DataType} code. */
   dtype: number;
+  /** The tensor's shape. */
   tensorShape?: TensorShapeProto;
+  /** Version of the representation (0). */
   versionNumber?: number;
   /** Raw little-endian row-major element bytes. */
   tensorContent?: Uint8Array;
+  /** Elements of a DT_FLOAT tensor. */
   floatVal?: number[];
+  /** Elements of a DT_DOUBLE tensor. */
   doubleVal?: number[];
+  /** Elements of an int32, int16, int8 or uint8 tensor. */
   intVal?: number[];
+  /** Elements of a DT_STRING tensor, as bytes. */
   stringVal?: Uint8Array[];
+  /** Interleaved real and imaginary parts of a DT_COMPLEX64 tensor. */
   scomplexVal?: number[];
+  /** Elements of a DT_INT64 tensor. */
   int64Val?: Int64[];
+  /** Elements of a DT_BOOL tensor. */
   boolVal?: boolean[];
+  /** Interleaved real and imaginary parts of a DT_COMPLEX128 tensor. */
   dcomplexVal?: number[];
+  /** Elements of a DT_HALF or DT_BFLOAT16 tensor, as their raw 16 bits. */
   halfVal?: number[];
+  /** Elements of a DT_UINT32 tensor. */
   uint32Val?: number[];
+  /** Elements of a DT_UINT64 tensor. */
   uint64Val?: Int64[];
 }
 
 /** `SummaryMetadata.PluginData`. */
 export interface PluginData {
+  /** The plugin that reads the value (`scalars`, `text`, `hparams`...). */
   pluginName: string;
   /** Usually a serialized plugin proto; often empty. */
   content: Uint8Array;
@@ -208,8 +260,11 @@ export interface PluginData {
 
 /** `SummaryMetadata`. TensorBoard keeps only the first one seen per tag. */
 export interface SummaryMetadata {
+  /** The plugin and its own data. */
   pluginData?: PluginData;
+  /** The name to show instead of the tag. */
   displayName?: string;
+  /** A longer description, in Markdown. */
   summaryDescription?: string;
   /** A {@linkcode DataClass} code. */
   dataClass?: number;
@@ -925,33 +980,45 @@ export type JsonValue = null | number | string | boolean | JsonValue[] | {
 
 /** `tensorboard.hparams.Interval`. */
 export interface Interval {
+  /** The lower bound. */
   minValue: number;
+  /** The upper bound. */
   maxValue: number;
 }
 
 /** `tensorboard.hparams.HParamInfo`. */
 export interface HParamInfo {
+  /** The hyperparameter's name. */
   name: string;
+  /** The name to show instead. */
   displayName?: string;
+  /** A description. */
   description?: string;
   /** An {@linkcode HParamType} code. */
   type?: number;
   /** The allowed values (a google.protobuf.ListValue). */
   domainDiscrete?: JsonValue[];
+  /** The range of values it may take. */
   domainInterval?: Interval;
+  /** Whether it differs between sessions. */
   differs?: boolean;
 }
 
 /** `tensorboard.hparams.MetricName`. */
 export interface MetricName {
+  /** The metric's group (its run's sub-folder). */
   group?: string;
+  /** The metric's tag. */
   tag: string;
 }
 
 /** `tensorboard.hparams.MetricInfo`. */
 export interface MetricInfo {
+  /** The metric's group and tag. */
   name: MetricName;
+  /** The name to show instead. */
   displayName?: string;
+  /** A description. */
   description?: string;
   /** UNKNOWN 0, TRAINING 1, VALIDATION 2. */
   datasetType?: number;
@@ -959,11 +1026,17 @@ export interface MetricInfo {
 
 /** `tensorboard.hparams.Experiment`. */
 export interface Experiment {
+  /** The experiment's name. */
   name?: string;
+  /** A description. */
   description?: string;
+  /** Who ran it. */
   user?: string;
+  /** When it was created, in seconds since the epoch. */
   timeCreatedSecs?: number;
+  /** Its hyperparameters. */
   hparamInfos: HParamInfo[];
+  /** Its metrics. */
   metricInfos: MetricInfo[];
 }
 
@@ -971,9 +1044,13 @@ export interface Experiment {
 export interface SessionStartInfo {
   /** The map `hparams`, in insertion order. */
   hparams: Record<string, JsonValue>;
+  /** Where the session's model is. */
   modelUri?: string;
+  /** Where to monitor the session. */
   monitorUrl?: string;
+  /** The group of sessions it belongs to. */
   groupName?: string;
+  /** When it started, in seconds since the epoch. */
   startTimeSecs?: number;
 }
 
@@ -981,14 +1058,19 @@ export interface SessionStartInfo {
 export interface SessionEndInfo {
   /** An {@linkcode HParamsStatus} code. */
   status: number;
+  /** When it ended, in seconds since the epoch. */
   endTimeSecs?: number;
 }
 
 /** `tensorboard.hparams.HParamsPluginData`: one of the three members is set. */
 export interface HParamsPluginData {
+  /** The plugin data's version (0). */
   version?: number;
+  /** The experiment: hyperparameters and metrics. */
   experiment?: Experiment;
+  /** A session's start: its hyperparameter values. */
   sessionStartInfo?: SessionStartInfo;
+  /** A session's end: its status. */
   sessionEndInfo?: SessionEndInfo;
 }
 

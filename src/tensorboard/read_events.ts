@@ -24,7 +24,9 @@ import { RecordReader, type Truncation } from "./record.ts";
 
 /** An image summary's picture. */
 export interface ImageRecord {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
   /** 1 grayscale, 2 grayscale+alpha, 3 RGB, 4 RGBA. */
   colorspace: number;
@@ -38,7 +40,9 @@ export interface MetadataRecord {
   pluginName: string;
   /** `plugin_data.content` (empty when absent). */
   content: Uint8Array;
+  /** The name to show instead of the tag (`""` when absent). */
   displayName: string;
+  /** A description (`""` when absent). */
   description: string;
   /** A `DataClass` code (0 when absent). */
   dataClass: number;
@@ -50,14 +54,19 @@ export interface ValueRecord {
   tag: string;
   /** A float32 scalar. */
   simpleValue?: number;
+  /** A histogram. */
   histogram?: HistogramProto;
+  /** An image. */
   image?: ImageRecord;
+  /** An audio clip. */
   audio?: SummaryAudio;
+  /** A tensor. */
   tensor?: TensorProto;
   /** For plugin `text` with a one-element DT_STRING tensor: that string. */
   text?: string;
   /** For plugin `hparams`: the decoded plugin content. */
   hparams?: HParamsPluginData;
+  /** The value's metadata: plugin, display name, description. */
   metadata?: MetadataRecord;
 }
 
@@ -71,14 +80,21 @@ export interface EventRecord {
   wallTime: number;
   /** Global step: a number when safe, else a bigint. */
   step: Int64;
+  /** The file format version (`brain.Event:2` in a file's first event). */
   fileVersion?: string;
   /** The event's summary values, when it carries a summary. */
   summary?: ValueRecord[];
+  /** A session status change. */
   sessionLog?: SessionLog;
+  /** A log message (deprecated). */
   logMessage?: LogMessage;
+  /** Run metadata under a tag. */
   taggedRunMetadata?: TaggedRunMetadata;
+  /** A serialized GraphDef. */
   graphDef?: Uint8Array;
+  /** A serialized MetaGraphDef. */
   metaGraphDef?: Uint8Array;
+  /** Who wrote the file. */
   sourceMetadata?: SourceMetadata;
 }
 
