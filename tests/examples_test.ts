@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { assertEquals, assertOk } from "./assert.ts";
 import { expectedCollection } from "./fixtures.ts";
 import { CollectionReader, readEvents } from "../mod.ts";
-import { ROOT, runDeno } from "./spawn.ts";
+import { ROOT, runDeno, TENSORBOARD_PERMISSIONS } from "./spawn.ts";
 
 type Frame = ReturnType<CollectionReader["df"]>;
 const byValues = (a: unknown[], b: unknown[]) =>
@@ -15,7 +15,8 @@ function runExample(name: string, args: string[]) {
   return runDeno([
     "run",
     "--check",
-    "-A",
+    // the permissions the README gives, not -A (walkthrough2 runs cox tensorboard)
+    ...TENSORBOARD_PERMISSIONS,
     join(ROOT, "examples", name),
     ...args,
   ]);

@@ -525,3 +525,24 @@ Deno.test("toParquet and toArrow: a data frame with its types", async () => {
     Array.from(df.array("x") as Float64Array),
   );
 });
+
+Deno.test("README: the DuckDB query of a partitioned export runs and gives the best loss per lr", async () => {
+  const readme = await Deno.readTextFile(
+    new URL("../README.md", import.meta.url),
+  );
+  const sql = readme.match(/```sql\n([\s\S]*?)```/)![1];
+  const dir = await Deno.makeTempDir({ prefix: "cox-export-sweep-" });
+  for (const lr of [0.1, 0.01]) {
+    using store = await Store.open(dir);
+    store.addTable("metadata", { lr: "float" }).appendRow({ lr });
+    const log = store.addTable("log", { step: "int", loss: "float" });
+    for (let step = 0; step < 3; step++) {
+      log.appendRow({ step, loss: lr / (step + 1) });
+    }
+  }
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  await exportQuietly(dir, out, { partition: true });
+  const got = await query(sql.replaceAll("EXPORT", out).replace(/;\s*$/, ""));
+  assertEquals(got.names, ["lr", "best_loss", "steps"]);
+  assertEquals(got.rows, [[0.01, 0.01 / 3, 3n], [0.1, 0.1 / 3, 3n]]);
+});

@@ -27,3 +27,14 @@ export async function runDeno(
     stderr: text.decode(out.stderr),
   };
 }
+
+/** The permissions the README gives for the library and the CLI (not `-A`). */
+export const MINIMAL_PERMISSIONS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-sys=hostname",
+];
+
+/** What `cox tensorboard` needs on top: starting `tensorboard`. */
+export const TENSORBOARD_PERMISSIONS = [...MINIMAL_PERMISSIONS, "--allow-run"];
