@@ -301,6 +301,16 @@ Deno.test("export --partition again: only the run that grew is rewritten; a run 
   );
   assertEquals(count.rows, [["run-0", 7n], ["run-1", 8n], ["run-2", 7n]]);
 
+  // a partition cut short (a crash before the data reached the disk) is written again
+  const cut = join(out, "metadata", "exp_id=run-0", "part-0.parquet");
+  await Deno.truncate(cut, 0);
+  const repaired = (await exportQuietly(dir, out, { partition: true })).value;
+  assertEquals(repaired.written, [cut]);
+  assertEquals(
+    (await query(`SELECT lr FROM read_parquet(${sqlString(cut)})`)).rows,
+    [[1]],
+  );
+
   await Deno.remove(join(dir, "run-2"), { recursive: true });
   const shrunk = (await exportQuietly(dir, out, { partition: true })).value;
   assertEquals(shrunk.written, []);

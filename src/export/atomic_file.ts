@@ -14,11 +14,17 @@ export class AtomicFile {
   /** Where it is written until then. */
   readonly tempPath: string;
   readonly #file: Deno.FsFile;
+  readonly #sync: boolean;
   #done = false;
 
-  /** Creates the folder if need be and opens the temporary file. */
-  constructor(path: string) {
+  /**
+   * Creates the folder if need be and opens the temporary file. With `sync`
+   * (the default), `commit()` syncs the data before the rename, so that after
+   * a crash the final name holds the whole new file or the old one.
+   */
+  constructor(path: string, options: { sync?: boolean } = {}) {
     this.path = path;
+    this.#sync = options.sync ?? true;
     const dir = dirname(path);
     Deno.mkdirSync(dir, { recursive: true });
     const tag = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
@@ -36,12 +42,12 @@ export class AtomicFile {
     while (rest.length > 0) rest = rest.subarray(this.#file.writeSync(rest));
   }
 
-  /** Syncs the file and renames it to its final name. */
+  /** Syncs the file (unless told not to) and renames it to its final name. */
   commit(): void {
     if (this.#done) return;
     this.#done = true;
     try {
-      this.#file.syncDataSync();
+      if (this.#sync) this.#file.syncDataSync();
       this.#file.close();
       Deno.renameSync(this.tempPath, this.path);
     } catch (error) {

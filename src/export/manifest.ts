@@ -10,18 +10,26 @@ import { join } from "node:path";
 import { AtomicFile } from "./atomic_file.ts";
 import { MANIFEST_BASENAME } from "./layout.ts";
 
+/** One run's partition of a table, as written. */
+export interface ManifestRun {
+  /** The run's signature (see {@link runSignature}) when it was exported. */
+  signature: string;
+  /** The size of the file written: a file of another size (cut short by a crash) is written again. */
+  bytes: number;
+}
+
 /** One table of a partitioned export. */
 export interface ManifestTable {
   /** The table's columns and the export's settings, as text: a change rewrites every partition. */
   layout: string;
-  /** Exp id to the signature of the run when its partition was written. */
-  runs: Record<string, string>;
+  /** Exp id to what was written for the run. */
+  runs: Record<string, ManifestRun>;
 }
 
 /** The manifest: every table exported, by name. */
 export interface Manifest {
   /** The manifest's format. */
-  version: 1;
+  version: 2;
   /** Tables by name. */
   tables: Record<string, ManifestTable>;
 }
@@ -32,16 +40,16 @@ export function readManifest(out: string): Manifest {
     const parsed = JSON.parse(
       Deno.readTextFileSync(join(out, MANIFEST_BASENAME)),
     );
-    if (parsed?.version === 1 && typeof parsed.tables === "object") {
+    if (parsed?.version === 2 && typeof parsed.tables === "object") {
       return parsed as Manifest;
     }
   } catch {
     // none yet, or unreadable: everything is written afresh
   }
-  return { version: 1, tables: {} };
+  return { version: 2, tables: {} };
 }
 
-/** Writes the manifest of `out` (whole or not at all). */
+/** Writes the manifest of `out` (whole or not at all, synced). */
 export function writeManifest(out: string, manifest: Manifest): void {
   const file = new AtomicFile(join(out, MANIFEST_BASENAME));
   try {
@@ -51,6 +59,15 @@ export function writeManifest(out: string, manifest: Manifest): void {
     throw error;
   }
   file.commit();
+}
+
+/** A file's size, or -1 when it is missing. */
+export function fileSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return -1;
+  }
 }
 
 function statText(path: string): string {

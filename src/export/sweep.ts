@@ -36,7 +36,9 @@ import {
   tableFile,
 } from "./layout.ts";
 import {
+  fileSize,
   type Manifest,
+  type ManifestTable,
   readManifest,
   runSignature,
   writeManifest,
@@ -388,7 +390,7 @@ export async function exportSweep(
     : null;
   let done = 0;
   const previous = options.partition ? readManifest(out) : undefined;
-  const manifest: Manifest = { version: 1, tables: {} };
+  const manifest: Manifest = { version: 2, tables: {} };
 
   for (const table of tables) {
     const plan = planTable(reader, table, options, metadataTable);
@@ -425,7 +427,7 @@ export async function exportSweep(
     const layout = JSON.stringify({ format, columns: plan.columns });
     const before = previous!.tables[table];
     const same = before?.layout === layout;
-    const entry = { layout, runs: {} as Record<string, string> };
+    const entry: ManifestTable = { layout, runs: {} };
     manifest.tables[table] = entry;
     for (const expId of runs) {
       progress?.update(done++);
@@ -448,8 +450,9 @@ export async function exportSweep(
         continue;
       }
       const path = partitionFile(partitionDir(out, table, expId), format);
-      if (same && before.runs[expId] === signature && isFile(path)) {
-        entry.runs[expId] = signature;
+      const had = same ? before.runs[expId] : undefined;
+      if (had?.signature === signature && fileSize(path) === had.bytes) {
+        entry.runs[expId] = had;
         result.unchanged++;
         continue;
       }
@@ -464,7 +467,10 @@ export async function exportSweep(
         if (before?.runs[expId]) entry.runs[expId] = before.runs[expId];
         continue;
       }
-      const sink = openSink(format, new AtomicFile(path), {
+      // not synced one by one (that would cost more than the export): the
+      // manifest records each file's size, and a file cut short by a crash is
+      // written again next time
+      const sink = openSink(format, new AtomicFile(path, { sync: false }), {
         ...plan,
         metadata: { ...plan.metadata, "cox.exp_id": expId },
       });
@@ -475,7 +481,7 @@ export async function exportSweep(
         throw error;
       }
       sink.commit();
-      entry.runs[expId] = signature;
+      entry.runs[expId] = { signature, bytes: fileSize(path) };
       result.written.push(path);
     }
   }
