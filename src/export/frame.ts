@@ -81,7 +81,7 @@ function frameBatch(
 }
 
 /**
- * A data frame as the bytes of a Parquet file (snappy, row groups of 65,536
+ * A data frame as the bytes of a Parquet file (snappy, row groups of 16,384
  * rows), types as {@link exportSweep} writes them.
  *
  * @example

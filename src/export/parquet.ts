@@ -16,7 +16,7 @@ import {
 import type { ByteTarget, Sink, SinkOptions } from "./sink.ts";
 
 /** Rows per row group: runs are gathered until a group has this many. */
-export const ROW_GROUP_ROWS = 65536;
+export const ROW_GROUP_ROWS = 16384;
 
 const PHYSICAL: Record<
   ExportType,
