@@ -89,7 +89,7 @@ function frameBatch(
  * import { CollectionReader, Store, toParquet } from "../../mod.ts";
  * const dir = await Deno.makeTempDir();
  * using store = await Store.open(dir, "run-1");
- * store.addTable("log", { step: "int" }).appendRow({ step: 2 ** 60 });
+ * store.addTable("log", { step: "int" }).appendRow({ step: 2n ** 60n });
  * store.close();
  * using reader = await CollectionReader.open(dir);
  * const bytes = toParquet(reader.df("log"), { kinds: reader.schemas.log });
