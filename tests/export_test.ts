@@ -556,3 +556,25 @@ Deno.test("README: the DuckDB query of a partitioned export runs and gives the b
   assertEquals(got.names, ["lr", "best_loss", "steps"]);
   assertEquals(got.rows, [[0.01, 0.01 / 3, 3n], [0.1, 0.1 / 3, 3n]]);
 });
+
+Deno.test("export --partition: exp ids with characters Hive escapes are written %XX, and DuckDB decodes them", async () => {
+  const { hiveEscape } = await import("../src/export/layout.ts");
+  assertEquals(hiveEscape("a=b:c%d#e?f"), "a%3Db%3Ac%25d%23e%3Ff");
+  assertEquals(hiveEscape("run-1_é"), "run-1_é");
+  const dir = await Deno.makeTempDir({ prefix: "cox-export-sweep-" });
+  {
+    using store = await Store.open(dir, "lr=0.1");
+    store.addTable("log", { step: "int" }).appendRow({ step: 3 });
+  }
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  const { value } = await exportQuietly(dir, out, { partition: true });
+  assertEquals(value.written, [
+    join(out, "log", "exp_id=lr%3D0.1", "part-0.parquet"),
+  ]);
+  const got = await query(
+    `SELECT exp_id, step FROM read_parquet(${
+      sqlString(join(out, "log", "*", "*.parquet"))
+    }, hive_partitioning = true, hive_types = {'exp_id': VARCHAR})`,
+  );
+  assertEquals(got.rows, [["lr=0.1", 3n]]);
+});

@@ -348,7 +348,12 @@ export async function exportSweep(
     expFilter: options.expFilter,
     progress: showProgress,
   });
-  const skipped = candidates.filter((id) => !reader.stores.has(id));
+  // a `<run>_snapshot` copy that the reader passed over is not a skipped run
+  const all = new Set(candidates);
+  const skipped = candidates.filter((id) =>
+    !reader.stores.has(id) &&
+    !(id.endsWith("_snapshot") && all.has(id.slice(0, -"_snapshot".length)))
+  );
   const tables = options.tables ? [...options.tables] : [...reader.tables];
   for (const table of tables) {
     if (!reader.tables.has(table)) {
