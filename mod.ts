@@ -59,8 +59,12 @@ export {
   type ValueRecord,
 } from "./src/tensorboard/mod.ts";
 export {
+  type DictClass,
+  dictClassOf,
   pickle,
   PickleError,
+  PyByteArray,
+  PyComplex,
   pyFloat,
   PyGlobal,
   PyObject,
@@ -68,6 +72,7 @@ export {
   type PyValue,
   tuple,
   unpickle,
+  type UnpickleOptions,
 } from "./src/pickle/mod.ts";
 export {
   readStateDict,

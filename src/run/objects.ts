@@ -15,8 +15,14 @@ import {
   encodeObjectCell,
   encodePickleFile,
 } from "../pickle/cells.ts";
+import type { UnpickleOptions } from "../pickle/read.ts";
 import type { PyValue } from "../pickle/values.ts";
-import { readStateDict, type StateDict, writeStateDict } from "../torch/mod.ts";
+import {
+  readStateDict,
+  type StateDict,
+  torchPickleReducers,
+  writeStateDict,
+} from "../torch/mod.ts";
 import { type ColumnKind, OBJECT, PICKLE } from "../schema.ts";
 
 /** The largest object file we read (1 GiB); a bigger one is refused before it is read. */
@@ -108,14 +114,29 @@ export function readObjectFile(dir: string, cell: unknown): Uint8Array {
   return Deno.readFileSync(real);
 }
 
+/** How object cells are decoded: torch tensors (as cox's dill pickles them) rebuilt. */
+function cellOptions(options: UnpickleOptions): UnpickleOptions {
+  return {
+    ...options,
+    reducers: { ...torchPickleReducers(), ...options.reducers },
+  };
+}
+
 /** The value of an OBJECT cell (base64 of a pickle). */
-export function decodeObject(cell: string): PyValue {
-  return decodeObjectCell(cell);
+export function decodeObject(
+  cell: string,
+  options: UnpickleOptions = {},
+): PyValue {
+  return decodeObjectCell(cell, cellOptions(options));
 }
 
 /** The value a PICKLE cell names. */
-export function loadPickle(dir: string, uuid: string): PyValue {
-  return decodePickleFile(readObjectFile(dir, uuid));
+export function loadPickle(
+  dir: string,
+  uuid: string,
+  options: UnpickleOptions = {},
+): PyValue {
+  return decodePickleFile(readObjectFile(dir, uuid), cellOptions(options));
 }
 
 /** The state dict a PYTORCH_STATE cell names. */
