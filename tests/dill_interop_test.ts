@@ -14,6 +14,9 @@ import {
 import { isTensor } from "../src/pickle/values.ts";
 import { halfToNumber } from "../src/pickle/read.ts";
 import { pyStr } from "../src/python_str.ts";
+import { planTensorboard, safeRunName } from "../src/cli/tensorboard.ts";
+import { main } from "../src/cli/main.ts";
+import { quietly } from "./warnings.ts";
 import { ignoreUnless, runPython } from "./interop/python.ts";
 
 const MODULES = ["pandas", "tables", "dill", "numpy", "torch"];
@@ -172,5 +175,140 @@ Deno.test({
     const { dir } = await dillSweep();
     await Deno.remove(join(dir), { recursive: true });
     sweep = undefined;
+  },
+});
+
+const STR_CASES = [
+  "floats",
+  "float2",
+  "np_f64",
+  "np_f32",
+  "np_i32",
+  "np_bool",
+  "none",
+  "true_none",
+  "date",
+  "datetime",
+  "datetime_utc",
+  "time",
+  "timedelta",
+  "timedelta_neg",
+  "decimal",
+  "ordered",
+  "default",
+  "counter",
+  "nested",
+  "cplx_list",
+  "complex",
+  "bytearray",
+  "set",
+  "frozenset",
+  "type_int",
+  "type_none",
+];
+
+Deno.test({
+  name:
+    "str() of decoded cells, tensorboard names and `cox df --format csv` are what Python, cox and pandas print",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "cox-str-" });
+    try {
+      const py = JSON.parse(
+        await runPython(MODULES, "cox_dill_sweep.py", [dir, ...STR_CASES]),
+      );
+      // str() of each value, decoded keeping Python's floats apart from its ints
+      using reader = await CollectionReader.open(dir, { progress: false });
+      for (const name of STR_CASES) {
+        const table = reader.stores.get(name)!.table("metadata");
+        const cell = table.rows()[0].v as string;
+        const value = table.getObject(cell, { exactNumbers: true });
+        assertEquals(pyStr(value), py.cases[name].str, `str() of ${name}`);
+        const pickled = table.getPickle(table.rows()[0].p as string, {
+          exactNumbers: true,
+        });
+        assertEquals(pyStr(pickled), py.cases[name].str, `str() of ${name}`);
+      }
+      // the names cox's tensorboard_view gives (":" and "," made "_" for --logdir_spec)
+      const { value: plan } = await quietly(() =>
+        planTensorboard({
+          logdir: dir,
+          formatStr: "{v}",
+          filters: [],
+          metadataTable: "metadata",
+          port: 6006,
+        })
+      );
+      for (const run of plan.runs) {
+        assertEquals(
+          run.name,
+          safeRunName(`${py.names[run.expId]}---${run.expId}`),
+          `tensorboard name of ${run.expId}`,
+        );
+      }
+      // cox's CollectionReader.df(...).to_csv(index=False), line by line
+      const out: string[] = [];
+      const status = await main(["df", dir, "metadata", "--format", "csv"], {
+        out: (t) => out.push(t),
+        err: () => {},
+      });
+      assertEquals(status, 0);
+      assertEquals(out.join("").split("\n"), py.csv.split("\n"));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "`cox df --format csv` of single-type object columns is what pandas writes",
+  ignore,
+  async fn() {
+    // one sweep per column type, so that pandas infers its dtype (float64,
+    // datetime64, timedelta64...) as it does for a real sweep
+    for (
+      const group of [
+        ["float2", "none", "floats"],
+        ["datetime", "date"],
+        ["timedelta", "timedelta_neg"],
+        ["np_f32"],
+        ["np_f64", "float2"],
+        ["np_i32"],
+        ["datetime_utc"],
+        ["none"],
+      ]
+    ) {
+      const dir = await Deno.makeTempDir({ prefix: "cox-csv-" });
+      try {
+        const py = JSON.parse(
+          await runPython(MODULES, "cox_dill_sweep.py", [dir, ...group]),
+        );
+        const out: string[] = [];
+        await main(["df", dir, "metadata", "--format", "csv"], {
+          out: (t) => out.push(t),
+          err: () => {},
+        });
+        assertEquals(out.join(""), py.csv, group.join(", "));
+        const { value: plan } = await quietly(() =>
+          planTensorboard({
+            logdir: dir,
+            formatStr: "{v}",
+            filters: [],
+            metadataTable: "metadata",
+            port: 6006,
+          })
+        );
+        for (const run of plan.runs) {
+          assertEquals(
+            run.name,
+            safeRunName(`${py.names[run.expId]}---${run.expId}`),
+            `${group.join(", ")}: tensorboard name of ${run.expId}`,
+          );
+        }
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    }
   },
 });
