@@ -10,6 +10,7 @@ import { CollectionReader } from "../reader.ts";
 import { OBJECT, PICKLE, type Schema } from "../schema.ts";
 import { PyTuple } from "../pickle/values.ts";
 import { pyStr } from "../python_str.ts";
+import { compilePythonRegex, pythonMatch } from "./python_regex.ts";
 import {
   cellStr,
   concatDtype,
@@ -109,21 +110,14 @@ export function safeRunName(name: string): string {
 
 function compileFilter(name: string, source: string): RegExp {
   try {
-    // sticky: matches at the start only, as Python's re.match
-    return new RegExp(source, "y");
+    // Python's re syntax, matched at the start only, as cox's re.match
+    return compilePythonRegex(source);
   } catch (error) {
     throw new UsageError(
-      `--filter-param ${name} ${JSON.stringify(source)}: ${
-        (error as Error).message
-      }`,
+      `--filter-param ${name}: ${(error as Error).message}`,
       "tensorboard",
     );
   }
-}
-
-function matchesAtStart(re: RegExp, text: string): boolean {
-  re.lastIndex = 0;
-  return re.test(text);
 }
 
 /** How the CLI decodes object cells: Python's floats kept apart from its ints. */
@@ -297,7 +291,7 @@ export async function planTensorboard(
     row.exp_id = expId;
     const text = (column: string) =>
       cellText(row[column], kinds[column], run!.parts[column], dtypes[column]);
-    if (!compiled.every(([name, re]) => matchesAtStart(re, text(name)))) {
+    if (!compiled.every(([name, re]) => pythonMatch(re, text(name)))) {
       continue;
     }
     const filled = segments.map((segment) => {
