@@ -103,6 +103,8 @@ Deno.test({
       );
       const { value: rows } = await quietly(async () => {
         using reader = await Store.open(dir, "run", { mode: "r" });
+        // killed before its first flush: nothing acknowledged, no table yet
+        if (!reader.tables.has("t") && acked === 0) return [];
         return reader.table("t").rows();
       });
       checkPrefix(
@@ -111,7 +113,7 @@ Deno.test({
         `trial ${trial}, read-only right after the kill`,
       );
       total += acked;
-      checked.push([join(dir, "run", "store.h5"), acked]);
+      if (rows.length > 0) checked.push([join(dir, "run", "store.h5"), acked]);
     }
     // a writer's open puts what the journal holds into store.h5, for pandas
     for (const [path] of checked) {
@@ -125,7 +127,11 @@ Deno.test({
       "check_rows.py",
       checked.flatMap(([p, n]) => [p, String(n)]),
     );
-    assertEquals(out.trim().split("\n").length, TRIALS);
+    assertEquals(out.trim().split("\n").length, checked.length);
+    assertOk(
+      checked.length > TRIALS * 0.8,
+      "most writers flushed before they were killed",
+    );
     assertOk(total > 0, "the writers flushed rows before they were killed");
   },
 });
