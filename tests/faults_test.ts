@@ -277,6 +277,60 @@ Deno.test({
 
 Deno.test({
   name:
+    "PICKLE cells on a full disk: the row is kept, flush() names the run, table and column, and nothing is lost",
+  ignore: !mountable,
+  async fn() {
+    await onTmpfs("768k", async (dir, store) => {
+      const o = store.addTable("o", { step: "int", p: PICKLE });
+      const blob = (i: number) => `${i}:` + "x".repeat(60_000);
+      let n = 0;
+      let error: Error | null = null;
+      await quietly(() => {
+        for (let round = 0; round < 100 && error === null; round++) {
+          o.appendRow({ step: n, p: blob(n) }); // never throws for a full disk
+          n++;
+          try {
+            store.flush();
+          } catch (e) {
+            error = e as Error;
+          }
+        }
+      });
+      assertOk(error !== null, "the disk never filled up");
+      const message = (error as Error).message;
+      for (
+        const part of [
+          'column "p"',
+          'table "o"',
+          join(dir, "run"),
+          ".table_objects",
+          "stay pending",
+        ]
+      ) assertOk(message.includes(part), message);
+      assertEquals(o.nrows, n, "the row was kept, as a table row is");
+      // no file is left half-written
+      for (const e of Deno.readDirSync(join(dir, "run", ".table_objects"))) {
+        assertOk(
+          (o.getPickle(e.name) as string).endsWith("x".repeat(10)),
+          e.name,
+        );
+      }
+      await mount(["-o", "remount,size=64m", dir]);
+      await quietly(() => store.close());
+      using reader = await Store.open(dir, "run", { mode: "r" });
+      const table = reader.table("o");
+      const rows = table.rows();
+      assertEquals(rows.length, n);
+      rows.forEach((row, i) => {
+        assertEquals(row.step, i);
+        assertEquals(table.getPickle(row.p as string), blob(i));
+      });
+    });
+  },
+});
+
+Deno.test({
+  name:
     "a read-only folder fails the flush with a clear error and loses nothing",
   ignore: !mountable,
   async fn() {
