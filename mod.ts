@@ -94,10 +94,14 @@ export {
   type ValueRecord,
 } from "./src/tensorboard/mod.ts";
 export {
+  type DictClass,
+  dictClassOf,
   NumpyDType,
   pickle,
   PickleError,
   type PickleOptions,
+  PyByteArray,
+  PyComplex,
   type PyDict,
   PyFloat,
   pyFloat,

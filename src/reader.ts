@@ -23,6 +23,11 @@ export interface CollectionReaderOptions {
   skipErrors?: boolean;
   /** Show a progress bar on stderr (default: when stderr is a terminal). */
   progress?: boolean;
+  /**
+   * Skip `<run>_snapshot` (a copy made by `snapshotCopy()`) when `<run>` is
+   * there too (default false: as cox's reader, a snapshot is a run of its own).
+   */
+  skipSnapshots?: boolean;
 }
 
 /** How `df()` concatenates a table across runs. */
@@ -118,9 +123,9 @@ export class CollectionReader {
   }
 
   /**
-   * Opens every run folder under `directory` that holds a `store.h5`;
-   * other entries are skipped, and so is `<run>_snapshot` (a copy made by
-   * `snapshotCopy()`) when `<run>` is there.
+   * Opens every run folder under `directory` that holds a `store.h5`, as
+   * cox's reader does (a `<run>_snapshot` copy too, unless `skipSnapshots`);
+   * other entries are skipped.
    */
   static async open(
     directory: string,
@@ -131,13 +136,14 @@ export class CollectionReader {
       if (options.expFilter && !options.expFilter(entry.name)) continue;
       names.push(entry.name);
     }
-    // `<run>_snapshot` (from snapshotCopy) is a copy of a run that is here too: not a run of its own
+    // `<run>_snapshot` (from snapshotCopy) is a copy of a run that is here too
     const all = new Set(names);
     names.splice(
       0,
       names.length,
       ...names.filter((n) =>
-        !(n.endsWith("_snapshot") && all.has(n.slice(0, -"_snapshot".length)))
+        !(options.skipSnapshots && n.endsWith("_snapshot") &&
+          all.has(n.slice(0, -"_snapshot".length)))
       ).sort(),
     );
     const showProgress = options.progress ?? Deno.stderr.isTerminal();

@@ -103,6 +103,8 @@ Deno.test({
       );
       const { value: rows } = await quietly(async () => {
         using reader = await Store.open(dir, "run", { mode: "r" });
+        // killed before its first flush: nothing acknowledged, no table yet
+        if (!reader.tables.has("t") && acked === 0) return [];
         return reader.table("t").rows();
       });
       checkPrefix(
@@ -111,7 +113,7 @@ Deno.test({
         `trial ${trial}, read-only right after the kill`,
       );
       total += acked;
-      checked.push([join(dir, "run", "store.h5"), acked]);
+      if (rows.length > 0) checked.push([join(dir, "run", "store.h5"), acked]);
     }
     // a writer's open puts what the journal holds into store.h5, for pandas
     for (const [path] of checked) {
@@ -125,7 +127,11 @@ Deno.test({
       "check_rows.py",
       checked.flatMap(([p, n]) => [p, String(n)]),
     );
-    assertEquals(out.trim().split("\n").length, TRIALS);
+    assertEquals(out.trim().split("\n").length, checked.length);
+    assertOk(
+      checked.length > TRIALS * 0.8,
+      "most writers flushed before they were killed",
+    );
     assertOk(total > 0, "the writers flushed rows before they were killed");
   },
 });
@@ -265,6 +271,60 @@ Deno.test({
       const all = reader.table("t").rows();
       assertEquals(all.length, n);
       checkPrefix(all, n, "after room was made");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "PICKLE cells on a full disk: the row is kept, flush() names the run, table and column, and nothing is lost",
+  ignore: !mountable,
+  async fn() {
+    await onTmpfs("768k", async (dir, store) => {
+      const o = store.addTable("o", { step: "int", p: PICKLE });
+      const blob = (i: number) => `${i}:` + "x".repeat(60_000);
+      let n = 0;
+      let error: Error | null = null;
+      await quietly(() => {
+        for (let round = 0; round < 100 && error === null; round++) {
+          o.appendRow({ step: n, p: blob(n) }); // never throws for a full disk
+          n++;
+          try {
+            store.flush();
+          } catch (e) {
+            error = e as Error;
+          }
+        }
+      });
+      assertOk(error !== null, "the disk never filled up");
+      const message = (error as Error).message;
+      for (
+        const part of [
+          'column "p"',
+          'table "o"',
+          join(dir, "run"),
+          ".table_objects",
+          "stay pending",
+        ]
+      ) assertOk(message.includes(part), message);
+      assertEquals(o.nrows, n, "the row was kept, as a table row is");
+      // no file is left half-written
+      for (const e of Deno.readDirSync(join(dir, "run", ".table_objects"))) {
+        assertOk(
+          (o.getPickle(e.name) as string).endsWith("x".repeat(10)),
+          e.name,
+        );
+      }
+      await mount(["-o", "remount,size=64m", dir]);
+      await quietly(() => store.close());
+      using reader = await Store.open(dir, "run", { mode: "r" });
+      const table = reader.table("o");
+      const rows = table.rows();
+      assertEquals(rows.length, n);
+      rows.forEach((row, i) => {
+        assertEquals(row.step, i);
+        assertEquals(table.getPickle(row.p as string), blob(i));
+      });
     });
   },
 });

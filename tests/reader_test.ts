@@ -264,7 +264,7 @@ Deno.test("a sweep of 10,000 small runs reads without running out of memory or f
   assertOk(fds < 400, `${fds} open file descriptors`); // at most 256 kept open for a first read
 });
 
-Deno.test("CollectionReader.open() does not count a run's snapshot as a run", async () => {
+Deno.test("CollectionReader.open() counts a run's snapshot as a run, as cox does, unless skipSnapshots", async () => {
   const dir = await Deno.makeTempDir();
   {
     using store = await Store.open(dir, "a");
@@ -276,7 +276,15 @@ Deno.test("CollectionReader.open() does not count a run's snapshot as a run", as
     using other = await Store.open(dir, "b_snapshot");
     other.addTable("t", { x: "int" }).appendRow({ x: 2 });
   }
-  using reader = await CollectionReader.open(dir, { progress: false });
+  {
+    using reader = await CollectionReader.open(dir, { progress: false });
+    assertEquals([...reader.stores.keys()], ["a", "a_snapshot", "b_snapshot"]);
+    assertEquals(reader.df("t").array("x"), [1, 1, 2]);
+  }
+  using reader = await CollectionReader.open(dir, {
+    progress: false,
+    skipSnapshots: true,
+  });
   assertEquals([...reader.stores.keys()], ["a", "b_snapshot"]);
   assertEquals(reader.df("t").array("x"), [1, 2]);
 });

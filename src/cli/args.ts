@@ -55,9 +55,9 @@ Options:
                            and "}}" are braces (required)
   --filter-param NAME REGEX
                            keep a run only if REGEX matches the start of the
-                           run's NAME value as text (Python's re.match; REGEX is
-                           a JavaScript regular expression); may be repeated,
-                           and a run must match every one
+                           run's NAME value as text (Python's re.match, in
+                           Python's regex syntax); may be repeated, and a run
+                           must match every one
   --metadata-table NAME    the table of one row holding the hyperparameters
                            (default: metadata)
   --port N                 passed on to tensorboard (default: 6006)

@@ -15,7 +15,20 @@ import { CliError, type Io } from "./io.ts";
 import type { DfArgs, LsArgs, ShowArgs } from "./args.ts";
 import { requireDirectory } from "./files.ts";
 import { alignColumns, type TextColumn, toCsv, toRecords } from "./format.ts";
-import { cellText, firstRow, frameKinds } from "./tensorboard.ts";
+import {
+  cellText,
+  decodeCell,
+  decodeRun,
+  frameKinds,
+  objectDtypes,
+} from "./tensorboard.ts";
+import {
+  cellStr,
+  concatDtype,
+  type PandasDtype,
+  seriesDtype,
+} from "./pandas_cells.ts";
+import { OBJECT, PICKLE } from "../schema.ts";
 
 const NUMERIC = new Set(["int", "float"]);
 
@@ -31,15 +44,18 @@ export async function lsText(args: LsArgs): Promise<string> {
     cells: ids,
     align: "left",
   }];
-  const rows = [...reader.stores.values()].map((store) => {
+  const runs = [...reader.stores.values()].map((store) => {
     const table = store.tables.get(args.metadataTable);
-    return table === undefined ? undefined : firstRow(table);
+    return table === undefined ? undefined : decodeRun(table);
   });
+  const dtypes = objectDtypes(runs.filter((r) => r !== undefined));
   for (const [column, kind] of Object.entries(kinds)) {
     columns.push({
       header: column,
-      cells: rows.map((row) =>
-        row === undefined ? "-" : cellText(row[column], kind)
+      cells: runs.map((run) =>
+        run?.first === undefined
+          ? "-"
+          : cellText(run.first[column], kind, run.parts[column], dtypes[column])
       ),
       align: NUMERIC.has(kind) ? "right" : "left",
     });
@@ -96,6 +112,8 @@ export async function readFrame(args: Omit<DfArgs, "format">): Promise<{
   names: string[];
   kinds: Record<string, string>;
   columns: Record<string, unknown[]>;
+  /** Of each OBJECT/PICKLE column: the dtype of each cell's run, and of the frame. */
+  objects: Record<string, { parts: PandasDtype[]; dtype: PandasDtype }>;
 }> {
   await requireDirectory(args.dir);
   using reader = await CollectionReader.open(args.dir, { skipErrors: true });
@@ -112,13 +130,46 @@ export async function readFrame(args: Omit<DfArgs, "format">): Promise<{
     ...frameKinds(reader, args.table),
     exp_id: "str",
   };
-  const df = reader.df(args.table, { unionSchemas: args.unionSchemas });
+  const objectColumns = Object.keys(kinds).filter((c) =>
+    kinds[c] === OBJECT || kinds[c] === PICKLE
+  );
+  const df = reader.df(args.table, {
+    unionSchemas: args.unionSchemas,
+    keepSerialized: objectColumns, // decoded below, Python's floats kept apart from its ints
+  });
   const names = df.columnNames();
   const columns: Record<string, unknown[]> = {};
   for (const name of names) {
     columns[name] = Array.from(df.array(name) as ArrayLike<unknown>);
   }
-  return { names, kinds, columns };
+  const objects: Record<string, { parts: PandasDtype[]; dtype: PandasDtype }> =
+    {};
+  const ids = (columns.exp_id ?? []) as string[];
+  for (const column of objectColumns.filter((c) => c in columns)) {
+    const cells = columns[column];
+    const parts: PandasDtype[] = new Array(cells.length);
+    const runs = new Map<string, PandasDtype>();
+    let start = 0;
+    // each run's cells are contiguous: decode them, then infer their dtype
+    while (start < cells.length) {
+      const expId = ids[start];
+      let end = start;
+      while (end < cells.length && ids[end] === expId) end++;
+      const table = reader.stores.get(expId)?.tables.get(args.table);
+      const own = table?.schema[column];
+      for (let i = start; i < end; i++) {
+        cells[i] = table === undefined || own === undefined
+          ? undefined
+          : decodeCell(table, own, cells[i]);
+      }
+      const dtype = seriesDtype(cells.slice(start, end));
+      if (own !== undefined) runs.set(expId, dtype);
+      parts.fill(dtype, start, end);
+      start = end;
+    }
+    objects[column] = { parts, dtype: concatDtype([...runs.values()]) };
+  }
+  return { names, kinds, columns, objects };
 }
 
 /** The frame as pandas prints it (every row), with missing cells as NaN. */
@@ -126,6 +177,7 @@ export function frameTable(
   names: string[],
   kinds: Record<string, string>,
   columns: Record<string, unknown[]>,
+  objects: Record<string, { parts: PandasDtype[]; dtype: PandasDtype }> = {},
 ): string {
   const schema: Record<string, string> = {};
   const cells: Record<string, Cell[]> = {};
@@ -133,7 +185,13 @@ export function frameTable(
     const kind = kinds[name] ?? "str";
     const values = columns[name];
     const missing = values.some((v) => v === null || v === undefined);
-    if (kind === "float" || (kind === "int" && missing)) {
+    const object = objects[name];
+    if (object !== undefined) {
+      schema[name] = "str";
+      cells[name] = values.map((v, i) =>
+        v === undefined ? "NaN" : cellStr(v, object.parts[i], object.dtype)
+      );
+    } else if (kind === "float" || (kind === "int" && missing)) {
       schema[name] = "float";
       cells[name] = values.map((v) =>
         v === null || v === undefined ? NaN : Number(v)
@@ -153,13 +211,13 @@ export function frameTable(
 
 /** `cox df`. */
 export async function dfCommand(args: DfArgs, io: Io): Promise<number> {
-  const { names, kinds, columns } = await readFrame(args);
+  const { names, kinds, columns, objects } = await readFrame(args);
   switch (args.format) {
     case "table":
-      io.out(frameTable(names, kinds, columns));
+      io.out(frameTable(names, kinds, columns, objects));
       break;
     case "csv":
-      io.out(toCsv(names, kinds, columns));
+      io.out(toCsv(names, kinds, columns, objects));
       break;
     case "json":
       io.out(`${JSON.stringify(toRecords(names, columns), null, 2)}\n`);

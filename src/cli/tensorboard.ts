@@ -10,6 +10,13 @@ import { CollectionReader } from "../reader.ts";
 import { OBJECT, PICKLE, type Schema } from "../schema.ts";
 import { PyTuple } from "../pickle/values.ts";
 import { pyStr } from "../python_str.ts";
+import { compilePythonRegex, pythonMatch } from "./python_regex.ts";
+import {
+  cellStr,
+  concatDtype,
+  type PandasDtype,
+  seriesDtype,
+} from "./pandas_cells.ts";
 import { warn } from "../warn.ts";
 import type { Table } from "../run/table.ts";
 import { CliError, type Io, UsageError } from "./io.ts";
@@ -103,21 +110,54 @@ export function safeRunName(name: string): string {
 
 function compileFilter(name: string, source: string): RegExp {
   try {
-    // sticky: matches at the start only, as Python's re.match
-    return new RegExp(source, "y");
+    // Python's re syntax, matched at the start only, as cox's re.match
+    return compilePythonRegex(source);
   } catch (error) {
     throw new UsageError(
-      `--filter-param ${name} ${JSON.stringify(source)}: ${
-        (error as Error).message
-      }`,
+      `--filter-param ${name}: ${(error as Error).message}`,
       "tensorboard",
     );
   }
 }
 
-function matchesAtStart(re: RegExp, text: string): boolean {
-  re.lastIndex = 0;
-  return re.test(text);
+/** How the CLI decodes object cells: Python's floats kept apart from its ints. */
+const EXACT = { exactNumbers: true } as const;
+
+/** A cell of an OBJECT or PICKLE column decoded (other cells as they are). */
+export function decodeCell(table: Table, kind: string, cell: unknown): unknown {
+  return kind === OBJECT
+    ? table.getObject(cell as string, EXACT)
+    : kind === PICKLE
+    ? table.getPickle(cell as string, EXACT)
+    : cell;
+}
+
+/** A run's table, decoded, with the pandas dtype of each OBJECT/PICKLE column. */
+export interface DecodedRun {
+  /** The first row (undefined when the table is empty). */
+  first: Record<string, unknown> | undefined;
+  /** What `pd.Series` makes of each object column of the run. */
+  parts: Record<string, PandasDtype>;
+}
+
+/** The first row of a run's table as decoded values, and its object columns' dtypes. */
+export function decodeRun(table: Table): DecodedRun {
+  const rows = table.rows() as Record<string, unknown>[];
+  const parts: Record<string, PandasDtype> = {};
+  let first: Record<string, unknown> | undefined;
+  for (const [column, kind] of Object.entries(table.schema)) {
+    if (kind !== OBJECT && kind !== PICKLE) continue;
+    parts[column] = seriesDtype(
+      rows.map((row) => decodeCell(table, kind, row[column])),
+    );
+  }
+  if (rows.length > 0) {
+    first = {};
+    for (const [column, kind] of Object.entries(table.schema)) {
+      first[column] = decodeCell(table, kind, rows[0][column]);
+    }
+  }
+  return { first, parts };
 }
 
 /** A `--filter-param NAME REGEX`, compiled. */
@@ -144,25 +184,29 @@ export function passesFilters(
   filters: readonly ParamFilter[],
   text: (name: string) => string,
 ): boolean {
-  return filters.every(([name, re]) => matchesAtStart(re, text(name)));
+  return filters.every(([name, re]) => pythonMatch(re, text(name)));
 }
 
 /** The first row of a run's table as decoded values (OBJECT and PICKLE cells unpickled). */
 export function firstRow(
   table: Table,
 ): Record<string, unknown> | undefined {
-  if (table.nrows === 0) return undefined;
-  const row = table.rows()[0] as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [column, kind] of Object.entries(table.schema)) {
-    const cell = row[column];
-    out[column] = kind === OBJECT
-      ? table.getObject(cell as string)
-      : kind === PICKLE
-      ? table.getPickle(cell as string)
-      : cell;
+  return decodeRun(table).first;
+}
+
+/** The concatenated frame's dtype of each object column, from every run's. */
+export function objectDtypes(
+  runs: Iterable<DecodedRun>,
+): Record<string, PandasDtype> {
+  const all: Record<string, PandasDtype[]> = {};
+  for (const run of runs) {
+    for (const [column, dtype] of Object.entries(run.parts)) {
+      (all[column] ??= []).push(dtype);
+    }
   }
-  return out;
+  return Object.fromEntries(
+    Object.entries(all).map(([c, parts]) => [c, concatDtype(parts)]),
+  );
 }
 
 /**
@@ -184,8 +228,20 @@ export function frameKinds(
   return schema;
 }
 
-/** A value as text, as Python's `str()` of the frame's cell (a missing cell is NaN, `nan`). */
-export function cellText(value: unknown, kind: string | undefined): string {
+/**
+ * A value as text, as Python's `str()` of the frame's cell (a missing cell
+ * is NaN, `nan`). An OBJECT or PICKLE value is shown as pandas holds it:
+ * give the dtype of its run's column (`part`) and of the whole frame's.
+ */
+export function cellText(
+  value: unknown,
+  kind: string | undefined,
+  part?: PandasDtype,
+  dtype?: PandasDtype,
+): string {
+  if (part !== undefined && (kind === OBJECT || kind === PICKLE)) {
+    return cellStr(value, part, dtype ?? part);
+  }
   if (value === undefined || value === null) return "nan";
   return pyStr(value, kind);
 }
@@ -239,12 +295,18 @@ export async function planTensorboard(
   const names: string[] = [];
   for await (const entry of Deno.readDir(logdir)) names.push(entry.name);
   names.sort();
+  const decoded = new Map<string, DecodedRun>();
+  for (const [expId, store] of reader.stores) {
+    const table = store.tables.get(metadataTable);
+    if (table !== undefined) decoded.set(expId, decodeRun(table));
+  }
+  const dtypes = objectDtypes(decoded.values());
   const runs: TensorboardRun[] = [];
   for (const expId of names) {
     const path = pyJoin(logdir, expId);
     if (!(await isDirectory(pyJoin(path, "tensorboard")))) continue;
-    const table = reader.stores.get(expId)?.tables.get(metadataTable);
-    const row = table === undefined ? undefined : firstRow(table);
+    const run = decoded.get(expId);
+    const row = run?.first;
     if (row === undefined) {
       warn(
         `skipping run ${expId}: it has a tensorboard/ folder but no row in table "${metadataTable}"`,
@@ -252,14 +314,15 @@ export async function planTensorboard(
       continue;
     }
     row.exp_id = expId;
-    const text = (column: string) => cellText(row[column], kinds[column]);
+    const text = (column: string) =>
+      cellText(row[column], kinds[column], run!.parts[column], dtypes[column]);
     if (!passesFilters(compiled, text)) continue;
     const filled = segments.map((segment) => {
       if ("text" in segment) return segment.text;
       const value = row[segment.field];
       // cox joins a list's items with "." (a tuple stays as str() prints it)
       if (Array.isArray(value) && !(value instanceof PyTuple)) {
-        return value.map((v) => cellText(v, undefined)).join(".");
+        return value.map((v) => pyStr(v)).join(".");
       }
       return text(segment.field);
     }).join("");

@@ -8,9 +8,15 @@
  */
 
 import type { DType, Tensor } from "../tensor.ts";
+import { dillType } from "./dill.ts";
 import {
+  type DictClass,
   ITEM_SIZE,
+  markDictClass,
   NumpyDType,
+  PyByteArray,
+  PyComplex,
+  PyFloat,
   PyFrozenSet,
   PyGlobal,
   PyObject,
@@ -67,10 +73,20 @@ export interface UnpickleOptions {
   maxDepth?: number;
   /** Most memo entries accepted (default 1,000,000). */
   maxMemo?: number;
+  /**
+   * Keep what a JS number cannot say (default false): an integral Python
+   * `float` becomes a {@link PyFloat} (so that it prints `2.0`, as Python
+   * does), and a numpy float scalar a 0-d `Tensor` of its dtype (so that
+   * `np.float32(0.1)` prints `0.1`).
+   */
+  exactNumbers?: boolean;
 }
 
 /** A `dict` while decoding; converted when the pickle is complete. */
-class DictDraft extends Map<unknown, unknown> {}
+class DictDraft extends Map<unknown, unknown> {
+  /** The dict subclass it was made as (OrderedDict, defaultdict, Counter). */
+  cls?: DictClass;
+}
 
 /** An array made by `numpy.core.multiarray._reconstruct`, waiting for its BUILD. */
 class NdarrayDraft {
@@ -265,8 +281,24 @@ export function unpickle(
   return new Reader(bytes, options).run();
 }
 
+/**
+ * Decodes the pickle that starts at byte `offset` of `bytes` (files such as
+ * torch's legacy format hold several in a row); returns it and the offset
+ * just past its STOP.
+ */
+export function unpickleAt(
+  bytes: Uint8Array,
+  offset: number,
+  options: UnpickleOptions = {},
+): { value: PyValue; end: number } {
+  const reader = new Reader(bytes, options);
+  reader.pos = offset;
+  const value = reader.run();
+  return { value, end: reader.pos };
+}
+
 class Reader {
-  private pos = 0;
+  pos = 0;
   private start = 0;
   private op = 0;
   private proto = 0;
@@ -403,6 +435,13 @@ class Reader {
     this.push(this.memo.get(index));
   }
 
+  /** A Python float: a number, or a PyFloat when integral and `exactNumbers` asks. */
+  private float(x: number): number | PyFloat {
+    return this.options.exactNumbers && Number.isInteger(x)
+      ? new PyFloat(x)
+      : x;
+  }
+
   private str(bytes: Uint8Array): string {
     const s = decodeUtf8(bytes);
     if (s === null) this.fail("invalid UTF-8 in a str");
@@ -509,18 +548,18 @@ class Reader {
           const t = s.replace(/_/g, "").toLowerCase();
           const sign = t.startsWith("-") ? -1 : 1;
           const u = t.replace(/^[+-]/, "");
-          this.push(
+          this.push(this.float(
             u === "nan"
               ? NaN
               : u === "inf" || u === "infinity"
               ? sign * Infinity
               : Number(t),
-          );
+          ));
           break;
         }
         case 0x47: { // BINFLOAT
           this.need(8);
-          this.push(this.view.getFloat64(this.pos, false));
+          this.push(this.float(this.view.getFloat64(this.pos, false)));
           this.pos += 8;
           break;
         }
@@ -560,7 +599,7 @@ class Reader {
           this.push(this.take(this.u64()).slice());
           break;
         case 0x96: // BYTEARRAY8
-          this.push(this.take(this.u64()).slice());
+          this.push(new PyByteArray(this.take(this.u64())));
           break;
         case 0x97: { // NEXT_BUFFER
           const next = this.buffers?.next();
@@ -982,6 +1021,9 @@ class Reader {
       case "collections.OrderedDict":
       case "builtins.dict": {
         const dict = new DictDraft();
+        if (g.name === "OrderedDict") {
+          dict.cls = { module: g.module, name: g.name };
+        }
         if (args.length === 0) return dict;
         if (args.length === 1 && Array.isArray(args[0])) {
           for (const pair of args[0] as unknown[]) {
@@ -991,6 +1033,38 @@ class Reader {
           return dict;
         }
         return undefined;
+      }
+      case "collections.defaultdict": {
+        // defaultdict(factory), its items set afterwards (SETITEMS)
+        if (args.length > 1) return undefined;
+        const dict = new DictDraft();
+        dict.cls = {
+          module: g.module,
+          name: g.name,
+          defaultFactory: (args[0] ?? null) as PyValue,
+        };
+        return dict;
+      }
+      case "collections.Counter": {
+        const dict = new DictDraft();
+        dict.cls = { module: g.module, name: g.name };
+        if (args.length === 0) return dict;
+        if (args.length === 1 && args[0] instanceof DictDraft) {
+          for (const [k, v] of args[0]) dict.set(k, v);
+          return dict;
+        }
+        return undefined;
+      }
+      case "builtins.complex": {
+        const [re = 0, im = 0] = args.map((a) =>
+          a instanceof PyFloat ? a.value : a
+        );
+        if (
+          args.length > 2 || typeof re !== "number" || typeof im !== "number"
+        ) {
+          return undefined;
+        }
+        return new PyComplex(re, im);
       }
       case "builtins.set":
       case "builtins.frozenset": {
@@ -1016,25 +1090,9 @@ class Reader {
         return undefined;
       case "builtins.bytes":
       case "builtins.bytearray": {
-        if (args.length === 0) return new Uint8Array(0);
-        const [a, enc] = args;
-        if (args.length === 1 && a instanceof Uint8Array) return a.slice();
-        if (args.length === 1 && Array.isArray(a)) {
-          if (
-            !a.every((x) =>
-              Number.isInteger(x) && (x as number) >= 0 && (x as number) < 256
-            )
-          ) {
-            return undefined;
-          }
-          return new Uint8Array(a as number[]);
-        }
-        if (
-          args.length === 2 && typeof a === "string" && typeof enc === "string"
-        ) {
-          return encodeStr(a, enc) ?? undefined;
-        }
-        return undefined;
+        const bytes = this.bytesOf(args);
+        if (bytes === undefined || g.name === "bytes") return bytes;
+        return new PyByteArray(bytes);
       }
       case "_codecs.encode": {
         const [a, enc] = args;
@@ -1063,6 +1121,15 @@ class Reader {
       case "numpy.core.multiarray._reconstruct":
       case "numpy._core.multiarray._reconstruct":
         return new NdarrayDraft(new PyObject(g.module, g.name, args));
+      case "dill._dill._load_type":
+      case "dill.dill._load_type": {
+        // a builtin type by name: the class itself, as a reference
+        const type = args.length === 1 ? dillType(args[0]) : null;
+        return type ? new PyGlobal(type[0], type[1]) : undefined;
+      }
+      case "dill._dill._create_array":
+      case "dill.dill._create_array":
+        return this.dillArray(g, args);
       case "numpy.core.multiarray.scalar":
       case "numpy._core.multiarray.scalar": {
         const [dt, raw] = args;
@@ -1071,6 +1138,7 @@ class Reader {
         if (!(bytes instanceof Uint8Array)) return undefined;
         const t = this.tensor(dt, [], bytes, false);
         if (!t) return undefined;
+        if (this.options.exactNumbers && t.dtype.startsWith("float")) return t;
         return scalarOf(t);
       }
       case "numpy.core.numeric._frombuffer":
@@ -1086,6 +1154,53 @@ class Reader {
       }
     }
     return undefined;
+  }
+
+  /** The bytes `bytes(*args)` makes, or undefined when not understood. */
+  private bytesOf(args: PyTuple): Uint8Array | undefined {
+    if (args.length === 0) return new Uint8Array(0);
+    const [a, enc] = args;
+    if (args.length === 1 && a instanceof Uint8Array) return a.slice();
+    if (args.length === 1 && Array.isArray(a)) {
+      if (
+        !a.every((x) =>
+          Number.isInteger(x) && (x as number) >= 0 && (x as number) < 256
+        )
+      ) {
+        return undefined;
+      }
+      return new Uint8Array(a as number[]);
+    }
+    if (
+      args.length === 2 && typeof a === "string" && typeof enc === "string"
+    ) {
+      return encodeStr(a, enc) ?? undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * `dill._dill._create_array(f, args, state, npdict)`: `f(*args)` then
+   * `__setstate__(state)`, as numpy's own `_reconstruct` + BUILD. Only a
+   * plain `numpy.ndarray` without instance attributes becomes a Tensor.
+   */
+  private dillArray(g: PyGlobal, args: PyTuple): unknown {
+    const [f, fargs, state, npdict] = args;
+    if (
+      !(f instanceof PyGlobal) || !(fargs instanceof PyTuple) ||
+      !(args.length === 3 || args.length === 4)
+    ) return undefined;
+    const made = this.call(f, fargs);
+    if (!(made instanceof NdarrayDraft)) return undefined;
+    const [cls] = fargs;
+    const plain = cls instanceof PyGlobal && cls.module === "numpy" &&
+      cls.name === "ndarray";
+    const noDict = npdict === undefined || npdict === null ||
+      (npdict instanceof DictDraft && npdict.size === 0);
+    made.object.state = state as PyValue;
+    if (plain && noDict) made.tensor = this.ndarrayFromState(state);
+    if (made.tensor) return made;
+    return new PyObject(g.module, g.name, args);
   }
 
   private shape(v: unknown): number[] | null {
@@ -1253,6 +1368,7 @@ function finish(root: unknown, maxDepth: number, offset: number): PyValue {
         }
       }
       target = allStr ? Object.create(null) : new Map();
+      if (v.cls) markDictClass(target as object, v.cls);
     } else if (v instanceof NdarrayDraft) {
       target = v.tensor ?? v.object;
       done.set(v, target);

@@ -8,10 +8,13 @@
  * | `int` | `number` when `|n| <= 2**53 - 1`, else `bigint` |
  * | `float` | `number` (wrap in {@link pyFloat} to force a float when writing) |
  * | `str` | `string` |
- * | `bytes`, `bytearray` | `Uint8Array` |
+ * | `complex` | {@link PyComplex} |
+ * | `bytes` | `Uint8Array` |
+ * | `bytearray` | {@link PyByteArray} (a `Uint8Array`) |
  * | `list` | `Array` |
  * | `tuple` | {@link PyTuple} (an `Array` subclass) |
  * | `dict` with only `str` keys | a null-prototype plain object ({@link PyDict}) |
+ * | `OrderedDict`, `defaultdict`, `Counter` | a dict as above, its class kept ({@link dictClassOf}) |
  * | other `dict` | `Map` |
  * | `set`, `frozenset` | `Set`, {@link PyFrozenSet} |
  * | numpy array or numpy scalar array | `Tensor` (from `src/tensor.ts`) |
@@ -42,6 +45,7 @@ export type PyValue =
   | PyGlobal
   | PyObject
   | PyFloat
+  | PyComplex
   | NumpyDType;
 
 /** A Python `dict` whose keys are all `str`: a plain object (null prototype when decoded). */
@@ -96,6 +100,42 @@ export class PyFloat {
  */
 export function pyFloat(x: number): PyFloat {
   return new PyFloat(x);
+}
+
+/** A Python `bytearray`: a `Uint8Array` that remembers it was not `bytes`. */
+export class PyByteArray extends Uint8Array {}
+
+/** A Python `complex` number. */
+export class PyComplex {
+  /** The number `re + im·j`. */
+  constructor(readonly re: number, readonly im: number) {}
+}
+
+/**
+ * The class of a decoded dict that was not a plain `dict` in Python
+ * (`collections.OrderedDict`, `defaultdict`, `Counter`), so that it prints
+ * as Python prints it.
+ */
+export interface DictClass {
+  /** The class's module, e.g. `collections`. */
+  readonly module: string;
+  /** The class's name, e.g. `OrderedDict`. */
+  readonly name: string;
+  /** A `defaultdict`'s `default_factory` (`null` for None). */
+  readonly defaultFactory?: PyValue;
+}
+
+const DICT_CLASSES = new WeakMap<object, DictClass>();
+
+/** The Python class of a decoded dict (a plain object or `Map`), when it was not `dict`. */
+export function dictClassOf(dict: object): DictClass | undefined {
+  return DICT_CLASSES.get(dict);
+}
+
+/** Records that `dict` stands for a Python dict of class `cls`; returns `dict`. */
+export function markDictClass<T extends object>(dict: T, cls: DictClass): T {
+  DICT_CLASSES.set(dict, cls);
+  return dict;
 }
 
 /** A reference to a Python class or function, `module.name`, that was not called. */

@@ -13,7 +13,10 @@ import {
   isTensor,
   ITEM_SIZE,
   NumpyDType,
+  PyByteArray,
+  PyComplex,
   PyFloat,
+  pyFloat,
   PyFrozenSet,
   PyGlobal,
   PyObject,
@@ -308,7 +311,15 @@ class Writer {
     const seen = this.memo.get(v);
     if (seen !== undefined) return this.get(seen);
     const d = depth + 1;
+    if (v instanceof PyByteArray) {
+      const bytes = new Uint8Array(v);
+      return this.object(new PyObject("builtins", "bytearray", [bytes]), d);
+    }
     if (v instanceof Uint8Array) return this.bytes(v);
+    if (v instanceof PyComplex) {
+      const parts = [pyFloat(v.re), pyFloat(v.im)];
+      return this.object(new PyObject("builtins", "complex", parts), d);
+    }
     if (v instanceof PyTuple) return this.tuple(v, d);
     if (Array.isArray(v)) return this.list(v, d);
     if (v instanceof Map) return this.dict([...v.entries()], v, d);

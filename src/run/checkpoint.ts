@@ -231,7 +231,7 @@ export function removeCheckpointLeftovers(storePath: string): void {
   const dir = dirname(storePath);
   const prefix = `${basename(storePath)}.tmp-`;
   for (const entry of Deno.readDirSync(dir)) {
-    if (entry.isFile && entry.name.startsWith(prefix)) {
+    if ((entry.isFile || entry.isSymlink) && entry.name.startsWith(prefix)) {
       Deno.removeSync(join(dir, entry.name));
     }
   }

@@ -12,6 +12,7 @@
 import { dirname } from "node:path";
 import type { ColumnSlot, RowLayout } from "../h5/frame_table.ts";
 import { syncDir } from "./fs_sync.ts";
+import { openInsideRun, readInsideRun, runOf } from "./inside_run.ts";
 import type { Schema } from "../schema.ts";
 import {
   CorruptRecordError,
@@ -137,7 +138,7 @@ export interface JournalContents {
 export function readJournal(path: string): JournalContents {
   let data: Uint8Array;
   try {
-    data = Deno.readFileSync(path);
+    data = readInsideRun(runOf(path), path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return { batches: [], end: 0 };
     throw error;
@@ -194,7 +195,10 @@ export class JournalWriter {
     const total = frames.reduce((n, f) => n + f.length, 0);
     let file: Deno.FsFile | null = null;
     try {
-      file = Deno.openSync(this.path, { write: true, create: true });
+      file = openInsideRun(runOf(this.path), this.path, {
+        write: true,
+        create: true,
+      });
       file.seekSync(this.#end, Deno.SeekMode.Start);
       for (const frame of frames) {
         let written = 0;
@@ -233,7 +237,10 @@ export class JournalWriter {
 
   /** Empties the journal once its batches are safely in `store.h5`. */
   clear(): void {
-    const file = Deno.openSync(this.path, { write: true, create: true });
+    const file = openInsideRun(runOf(this.path), this.path, {
+      write: true,
+      create: true,
+    });
     try {
       file.truncateSync(0);
       file.syncDataSync();

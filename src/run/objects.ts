@@ -8,15 +8,27 @@
  * @module
  */
 
-import { isAbsolute, join, relative, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import {
+  checkInsideRun,
+  OutsideRunError,
+  readInsideRun,
+  writeNewInsideRun,
+} from "./inside_run.ts";
 import {
   decodeObjectCell,
   decodePickleFile,
   encodeObjectCell,
   encodePickleFile,
 } from "../pickle/cells.ts";
+import type { UnpickleOptions } from "../pickle/read.ts";
 import type { PyValue } from "../pickle/values.ts";
-import { readStateDict, type StateDict, writeStateDict } from "../torch/mod.ts";
+import {
+  readStateDict,
+  type StateDict,
+  torchPickleReducers,
+  writeStateDict,
+} from "../torch/mod.ts";
 import { type ColumnKind, OBJECT, PICKLE } from "../schema.ts";
 
 /** The largest object file we read (1 GiB); a bigger one is refused before it is read. */
@@ -50,6 +62,82 @@ export function objectFilePath(dir: string, cell: unknown): string {
   return join(dir, cell);
 }
 
+/**
+ * The object files of a run's PICKLE and PYTORCH_STATE cells on their way
+ * to `.table_objects/`. A file is written when its row is appended (so that
+ * `getPickle` finds it at once); when that fails (a full disk, a read-only
+ * folder) the row is kept all the same, as a table row is, its file is
+ * kept in memory, and `flush()` writes it before the row reaches the
+ * journal, or throws a clear error and keeps both pending.
+ */
+export class ObjectFiles {
+  readonly #pending = new Map<
+    string,
+    { bytes: Uint8Array; table: string; column: string; kind: ColumnKind }
+  >();
+
+  /** Files of the run `run` in `dir` (its `.table_objects/`). */
+  constructor(readonly run: string, readonly dir: string) {}
+
+  /** How many files wait to be written. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Writes one file, or keeps it pending when it cannot be written; throws for a hostile folder. */
+  add(
+    uuid: string,
+    bytes: Uint8Array,
+    table: string,
+    column: string,
+    kind: ColumnKind,
+  ): void {
+    try {
+      this.#write(uuid, bytes);
+    } catch (error) {
+      if (error instanceof OutsideRunError) throw error;
+      this.#pending.set(uuid, { bytes, table, column, kind });
+    }
+  }
+
+  #write(uuid: string, bytes: Uint8Array): void {
+    const path = objectFilePath(this.dir, uuid);
+    try {
+      writeNewInsideRun(this.run, path, bytes);
+    } catch (error) {
+      try {
+        Deno.removeSync(path); // never leave half a file behind
+      } catch {
+        // never made
+      }
+      throw error;
+    }
+  }
+
+  /** Writes the pending files; throws an error naming the run, table and column of the first that fails. */
+  flush(): void {
+    for (const [uuid, file] of this.#pending) {
+      try {
+        this.#write(uuid, file.bytes);
+      } catch (error) {
+        const E = error instanceof Error
+          ? error.constructor as ErrorConstructor
+          : Error;
+        throw new E(
+          `Cannot write the ${file.kind} cell of column "${file.column}" of table "${file.table}" ` +
+            `to ${objectFilePath(this.dir, uuid)} (run ${this.run}): ${
+              (error as Error).message
+            }; ${this.#pending.size} object file${
+              this.#pending.size === 1 ? "" : "s"
+            } and their rows stay pending and will be retried`,
+          { cause: error },
+        );
+      }
+      this.#pending.delete(uuid);
+    }
+  }
+}
+
 /** Serializes a value of an object kind into the cell that stands for it. */
 export function serializeObject(
   dir: string,
@@ -57,6 +145,7 @@ export function serializeObject(
   column: string,
   kind: ColumnKind,
   value: unknown,
+  files: ObjectFiles = new ObjectFiles(dirname(dir), dir),
 ): string {
   const what =
     `Cannot store a value in ${kind} column "${column}" of table "${table}"`;
@@ -67,7 +156,7 @@ export function serializeObject(
   const bytes = kind === PICKLE
     ? wrap(what, () => encodePickleFile(value as PyValue))
     : wrap(what, () => encodeStateDict(value));
-  Deno.writeFileSync(objectFilePath(dir, uuid), bytes, { createNew: true });
+  files.add(uuid, bytes, table, column, kind);
   return uuid;
 }
 
@@ -89,6 +178,8 @@ function encodeStateDict(value: unknown): Uint8Array {
  */
 export function readObjectFile(dir: string, cell: unknown): Uint8Array {
   const path = objectFilePath(dir, cell);
+  // no folder on the way (.table_objects itself) may lead outside the run
+  checkInsideRun(dirname(dir), path, "read");
   const real = Deno.realPathSync(path);
   const rel = relative(Deno.realPathSync(dir), real);
   if (rel === "" || rel.split(sep)[0] === ".." || isAbsolute(rel)) {
@@ -105,17 +196,32 @@ export function readObjectFile(dir: string, cell: unknown): Uint8Array {
       `Cannot open object ${path}: ${info.size} bytes is more than ${MAX_OBJECT_FILE}`,
     );
   }
-  return Deno.readFileSync(real);
+  return readInsideRun(dirname(dir), path);
+}
+
+/** How object cells are decoded: torch tensors (as cox's dill pickles them) rebuilt. */
+function cellOptions(options: UnpickleOptions): UnpickleOptions {
+  return {
+    ...options,
+    reducers: { ...torchPickleReducers(), ...options.reducers },
+  };
 }
 
 /** The value of an OBJECT cell (base64 of a pickle). */
-export function decodeObject(cell: string): PyValue {
-  return decodeObjectCell(cell);
+export function decodeObject(
+  cell: string,
+  options: UnpickleOptions = {},
+): PyValue {
+  return decodeObjectCell(cell, cellOptions(options));
 }
 
 /** The value a PICKLE cell names. */
-export function loadPickle(dir: string, uuid: string): PyValue {
-  return decodePickleFile(readObjectFile(dir, uuid));
+export function loadPickle(
+  dir: string,
+  uuid: string,
+  options: UnpickleOptions = {},
+): PyValue {
+  return decodePickleFile(readObjectFile(dir, uuid), cellOptions(options));
 }
 
 /** The state dict a PYTORCH_STATE cell names. */

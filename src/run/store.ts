@@ -52,7 +52,8 @@ import {
 } from "../schema.ts";
 import { Table, type TableHost } from "./table.ts";
 import { SummaryWriter } from "../tensorboard/summary_writer.ts";
-import { serializeObject } from "./objects.ts";
+import { ObjectFiles, serializeObject } from "./objects.ts";
+import { checkInsideRun, makeDirInsideRun } from "./inside_run.ts";
 import { warn } from "../warn.ts";
 import { renderStore } from "../render.ts";
 
@@ -264,6 +265,7 @@ export class Store {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
   readonly #host: TableHost;
+  readonly #objectFiles: ObjectFiles;
 
   private constructor(
     root: string,
@@ -280,6 +282,7 @@ export class Store {
     this.storePath = join(this.path, STORE_BASENAME);
     this.mode = mode;
     this.#flushMs = flushMs;
+    this.#objectFiles = new ObjectFiles(this.path, this.tableObjectDir);
     this.#host = {
       readOnlyReason: () => {
         if (this.#closed) return "the store is closed";
@@ -288,7 +291,14 @@ export class Store {
           : null;
       },
       serialize: (table, column, kind, value) =>
-        serializeObject(this.tableObjectDir, table, column, kind, value),
+        serializeObject(
+          this.tableObjectDir,
+          table,
+          column,
+          kind,
+          value,
+          this.#objectFiles,
+        ),
       readStored: (table, limit) => this.#readStored(table, limit),
       countStored: (table) => this.#countStored(table),
       tableObjectDir: this.tableObjectDir,
@@ -363,7 +373,7 @@ export class Store {
         store.tensorboardDir,
       ]
     ) {
-      Deno.mkdirSync(dir, { recursive: true });
+      makeDirInsideRun(store.path, dir);
     }
     store.#lock = RunLock.acquire(store.storePath + LOCK_SUFFIX);
     try {
@@ -610,6 +620,7 @@ export class Store {
     if (reason !== null) {
       throw new TypeError(`Cannot log to TensorBoard: ${reason}`);
     }
+    if (!this.#writer) checkInsideRun(this.path, this.tensorboardDir, "read");
     this.#writer ??= new SummaryWriter(this.tensorboardDir, {
       flushMs: this.#flushMs,
     });
@@ -741,6 +752,7 @@ export class Store {
   /** Writes buffered events, and pending rows to the journal (synced). */
   #writePending(): void {
     this.#writer?.flush();
+    this.#objectFiles.flush(); // the files of PICKLE cells before the rows naming them
     const dirty = [...this.#tables.values()].filter((t) =>
       t.pendingColumns[0].length > 0
     );

@@ -7,6 +7,7 @@
 
 import type { Cell } from "../h5/frame_table.ts";
 import type { PyValue } from "../pickle/values.ts";
+import type { UnpickleOptions } from "../pickle/read.ts";
 import type { StateDict } from "../torch/mod.ts";
 import { decodeObject, loadPickle, loadStateDict } from "./objects.ts";
 import { type DataFrame, dataFrame } from "../data_frame.ts";
@@ -291,13 +292,13 @@ export class Table<S extends Schema = Schema> {
   }
 
   /** The object an OBJECT cell holds (cox's `Table.get_object`). */
-  getObject(cell: string): PyValue {
-    return decodeObject(cell);
+  getObject(cell: string, options?: UnpickleOptions): PyValue {
+    return decodeObject(cell, options);
   }
 
   /** The object a PICKLE cell names, from `.table_objects/<uuid>` (cox's `get_pickle`). */
-  getPickle(uuid: string): PyValue {
-    return loadPickle(this.#host.tableObjectDir, uuid);
+  getPickle(uuid: string, options?: UnpickleOptions): PyValue {
+    return loadPickle(this.#host.tableObjectDir, uuid, options);
   }
 
   /** The state dict a PYTORCH_STATE cell names (cox's `get_state_dict`). */

@@ -26,3 +26,4 @@ export {
   TorchStorage,
 } from "./read.ts";
 export { writeStateDict, writeTorch, type WriteTorchOptions } from "./write.ts";
+export { readLegacyTorch, torchPickleReducers } from "./legacy.ts";

@@ -187,7 +187,8 @@ export function readArchive(
   return { prefix, entries };
 }
 
-function isCount(v: unknown): v is number {
+/** Whether `v` is a non-negative integer. */
+export function isCount(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= 0;
 }
 
@@ -310,7 +311,7 @@ export function readTorch(
 }
 
 /** The elements `offset + Σ index·stride` of a storage, in row-major order. */
-function gather(
+export function gather(
   storage: TorchStorage,
   offset: number,
   size: number[],

@@ -2,6 +2,8 @@ import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import {
   fromBase64Lines,
   pickle,
+  PyByteArray,
+  PyComplex,
   pyFloat,
   PyFrozenSet,
   PyGlobal,
@@ -91,7 +93,7 @@ const EXPECTED: Record<string, () => PyValue> = {
     Uint8Array.from({ length: 256 }, (_, i) => i),
     new Uint8Array(70000).fill(0x79),
   ],
-  bytearray: () => new Uint8Array([0x61, 0x62, 0]),
+  bytearray: () => new PyByteArray([0x61, 0x62, 0]),
   tuples: () =>
     tuple(
       tuple(),
@@ -136,7 +138,7 @@ const EXPECTED: Record<string, () => PyValue> = {
       newobj: true,
       state: dict([["x", 1], ["y", "two"]]),
     }),
-  complex: () => new PyObject("builtins", "complex", [1, 2]),
+  complex: () => new PyComplex(1, 2),
   np_f32: () =>
     t("float32", [2, 3], new Float32Array([0, 0.25, 0.5, 0.75, 1, 1.25])),
   np_i64: () =>
@@ -157,7 +159,6 @@ const EXPECTED: Record<string, () => PyValue> = {
 const WRITE_SKIP = new Set([
   "np_scalars", // numpy scalars decode to plain numbers
   "ordered_dict", // decoded as a plain dict
-  "bytearray", // decoded as bytes
 ]);
 
 /** Values written differently from how they decode (integral floats). */
@@ -166,7 +167,6 @@ const WRITE_AS: Record<string, () => PyValue> = {
     (EXPECTED.floats() as number[]).map((x) =>
       Number.isInteger(x) ? pyFloat(x) : x
     ),
-  complex: () => new PyObject("builtins", "complex", [pyFloat(1), pyFloat(2)]),
 };
 
 function b64(bytes: Uint8Array): string {
