@@ -163,34 +163,40 @@ export function cellText(value: unknown, kind: string | undefined): string {
   return pyStr(value, kind);
 }
 
+/** Names and filters runs as `cox tensorboard` does (see {@linkcode runNamer}). */
+export interface RunNamer {
+  /** The parameters: the metadata table's columns, then `exp_id`. */
+  columns: string[];
+  /** Each metadata column's kind in the concatenated frame. */
+  kinds: Schema;
+  /** Whether the run with this metadata row (with `exp_id` set) passes every `--filter-param`. */
+  keep(row: Record<string, unknown>): boolean;
+  /**
+   * The run's name: the format string filled in, then `---<exp_id>`
+   * (`wanted`), and that made safe for `--logdir_spec` (`name`).
+   */
+  name(row: Record<string, unknown>, expId: string): {
+    name: string;
+    wanted: string;
+  };
+}
+
 /**
- * Works out the runs and the tensorboard arguments, as cox's
- * `tensorboard_view`: only runs with a `tensorboard/` folder, kept when every
- * filter's regex matches the start of the value's text, named by the format
- * string and `---<exp_id>`. Runs are in exp id order.
+ * The naming and filtering of `cox tensorboard` for the runs `reader` holds:
+ * checks that every placeholder and filter names a column of
+ * `metadataTable` (throwing a {@linkcode CliError} listing them), and
+ * returns how to name and filter a run from its metadata row.
  */
-export async function planTensorboard(
-  options: Omit<TensorboardArgs, "dryRun">,
-): Promise<TensorboardPlan> {
-  const { logdir, formatStr, filters, metadataTable, port } = options;
+export function runNamer(
+  reader: CollectionReader,
+  metadataTable: string,
+  formatStr: string,
+  filters: readonly (readonly [name: string, regex: string])[],
+): RunNamer {
   const segments = parseFormatString(formatStr);
   const compiled = filters.map(([name, source]) =>
     [name, compileFilter(name, source)] as const
   );
-  await requireDirectory(logdir);
-  using reader = await CollectionReader.open(logdir, { skipErrors: true });
-  if (reader.schemas[metadataTable] === undefined) {
-    const tables = [...reader.tables];
-    throw new CliError(
-      `No run under ${logdir} has a table "${metadataTable}"` +
-        (reader.stores.size === 0
-          ? " (it holds no runs: folders with store.h5)"
-          : `; the runs have ${
-            tables.length ? tables.map((t) => `"${t}"`).join(", ") : "no tables"
-          }`) +
-        ". Name the table of hyperparameters with --metadata-table",
-    );
-  }
   const kinds = frameKinds(reader, metadataTable);
   const columns = [...Object.keys(kinds), "exp_id"];
   const listColumns = () => columns.join(", ");
@@ -210,6 +216,56 @@ export async function planTensorboard(
       );
     }
   }
+  const text = (row: Record<string, unknown>, column: string) =>
+    cellText(row[column], kinds[column]);
+  return {
+    columns,
+    kinds,
+    keep: (row) =>
+      compiled.every(([name, re]) => matchesAtStart(re, text(row, name))),
+    name: (row, expId) => {
+      const filled = segments.map((segment) => {
+        if ("text" in segment) return segment.text;
+        const value = row[segment.field];
+        // cox joins a list's items with "." (a tuple stays as str() prints it)
+        if (Array.isArray(value) && !(value instanceof PyTuple)) {
+          return value.map((v) => cellText(v, undefined)).join(".");
+        }
+        return text(row, segment.field);
+      }).join("");
+      const wanted = `${filled}---${expId}`;
+      return { name: safeRunName(wanted), wanted };
+    },
+  };
+}
+
+/**
+ * Works out the runs and the tensorboard arguments, as cox's
+ * `tensorboard_view`: only runs with a `tensorboard/` folder, kept when every
+ * filter's regex matches the start of the value's text, named by the format
+ * string and `---<exp_id>`. Runs are in exp id order.
+ */
+export async function planTensorboard(
+  options: Omit<TensorboardArgs, "dryRun">,
+): Promise<TensorboardPlan> {
+  const { logdir, formatStr, filters, metadataTable, port } = options;
+  parseFormatString(formatStr);
+  filters.forEach(([name, source]) => compileFilter(name, source));
+  await requireDirectory(logdir);
+  using reader = await CollectionReader.open(logdir, { skipErrors: true });
+  if (reader.schemas[metadataTable] === undefined) {
+    const tables = [...reader.tables];
+    throw new CliError(
+      `No run under ${logdir} has a table "${metadataTable}"` +
+        (reader.stores.size === 0
+          ? " (it holds no runs: folders with store.h5)"
+          : `; the runs have ${
+            tables.length ? tables.map((t) => `"${t}"`).join(", ") : "no tables"
+          }`) +
+        ". Name the table of hyperparameters with --metadata-table",
+    );
+  }
+  const namer = runNamer(reader, metadataTable, formatStr, filters);
 
   const names: string[] = [];
   for await (const entry of Deno.readDir(logdir)) names.push(entry.name);
@@ -227,21 +283,8 @@ export async function planTensorboard(
       continue;
     }
     row.exp_id = expId;
-    const text = (column: string) => cellText(row[column], kinds[column]);
-    if (!compiled.every(([name, re]) => matchesAtStart(re, text(name)))) {
-      continue;
-    }
-    const filled = segments.map((segment) => {
-      if ("text" in segment) return segment.text;
-      const value = row[segment.field];
-      // cox joins a list's items with "." (a tuple stays as str() prints it)
-      if (Array.isArray(value) && !(value instanceof PyTuple)) {
-        return value.map((v) => cellText(v, undefined)).join(".");
-      }
-      return text(segment.field);
-    }).join("");
-    const wanted = `${filled}---${expId}`;
-    const name = safeRunName(wanted);
+    if (!namer.keep(row)) continue;
+    const { name, wanted } = namer.name(row, expId);
     if (name !== wanted) {
       warn(
         `run ${expId}: naming it ${
