@@ -9,7 +9,13 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "./io.ts";
 
 /** The commands, in the order the usage lists them. */
-export const COMMANDS = ["tensorboard", "ls", "show", "df"] as const;
+export const COMMANDS = [
+  "tensorboard",
+  "dashboard",
+  "ls",
+  "show",
+  "df",
+] as const;
 /** A command's name. */
 export type Command = typeof COMMANDS[number];
 
@@ -24,6 +30,7 @@ Look at a sweep of cox runs (folders with store.h5) from the terminal.
 
 Commands:
   tensorboard  open the runs in TensorBoard, named and filtered by their metadata
+  dashboard    serve the sweep as a live web page: runs table, charts, comparisons
   ls           one line per run: its metadata and each table's row count
   show         the tables of one run, as cox's str(store) prints them
   df           a table concatenated across runs, with exp_id
@@ -60,6 +67,30 @@ Options:
 A ":" or "," in a name (which --logdir_spec cannot hold) becomes "_". Runs are
 taken in exp id order. For a REGEX that starts with "-", give that filter last
 as "--filter-param NAME -- REGEX".
+`,
+  dashboard:
+    `Usage: cox dashboard DIR [--host 127.0.0.1] [--port 6007] [--format-str FMT]
+                     [--filter-param NAME REGEX]... [--metadata-table metadata] [--open]
+
+Serves the runs under DIR as a web page (no Python needed): the runs table,
+every scalar chart, parallel coordinates, scatter, metadata diff and one-run
+views, updated live while runs are written. It only reads the sweep.
+
+Options:
+  --host HOST              the address to listen on (default: 127.0.0.1); any
+                           other address requires the random token printed in
+                           the URL
+  --port N                 the port (default: 6007; 0 picks a free one)
+  --format-str FMT         name runs as cox tensorboard does: FMT---<exp_id>
+                           (default: the exp id)
+  --filter-param NAME REGEX
+                           show a run only if REGEX matches the start of its
+                           NAME value, as cox tensorboard does; may be repeated
+  --metadata-table NAME    the table of hyperparameters (default: metadata)
+  --open                   open the page in the default browser
+  -h, --help               show this help
+
+Runs until Ctrl-C.
 `,
   ls: `Usage: cox ls DIR [--metadata-table metadata]
 
@@ -112,6 +143,17 @@ export interface TensorboardArgs {
   dryRun: boolean;
 }
 
+/** Options of `dashboard`. */
+export interface DashboardArgs {
+  dir: string;
+  host: string;
+  port: number;
+  formatStr?: string;
+  filters: [name: string, regex: string][];
+  metadataTable: string;
+  open: boolean;
+}
+
 /** Options of `ls`. */
 export interface LsArgs {
   dir: string;
@@ -135,6 +177,7 @@ export interface DfArgs {
 export type Parsed =
   | { command: "help"; topic?: Command }
   | { command: "tensorboard"; args: TensorboardArgs }
+  | { command: "dashboard"; args: DashboardArgs }
   | { command: "ls"; args: LsArgs }
   | { command: "show"; args: ShowArgs }
   | { command: "df"; args: DfArgs };
@@ -211,6 +254,8 @@ export function parseCommandLine(argv: string[]): Parsed {
   switch (first) {
     case "tensorboard":
       return parseTensorboard(rest);
+    case "dashboard":
+      return parseDashboard(rest);
     case "ls": {
       const { values, positionals: given } = parse("ls", rest, {
         "metadata-table": { type: "string", default: "metadata" },
@@ -274,45 +319,7 @@ function parseTensorboard(argv: string[]): Parsed {
     "dry-run": { type: "boolean", default: false },
   });
   if (values.help) return { command: "help", topic: "tensorboard" };
-  // --filter-param takes two values: its own, then the positional right after it
-  const filters: [string, string][] = [];
-  let open: string | null = null;
-  for (const token of tokens) {
-    if (token.kind === "option" && token.name === "filter-param") {
-      if (open !== null) {
-        throw new UsageError(
-          `--filter-param ${open} needs a REGEX after the NAME`,
-          "tensorboard",
-        );
-      }
-      open = token.value ?? "";
-    } else if (token.kind === "positional") {
-      if (open === null) {
-        throw new UsageError(
-          `unexpected argument ${JSON.stringify(token.value)}`,
-          "tensorboard",
-        );
-      }
-      filters.push([open, token.value]);
-      open = null;
-    } else if (token.kind === "option-terminator") {
-      // after "--", a REGEX may start with "-"
-    } else if (open !== null) {
-      throw new UsageError(
-        `--filter-param ${open} needs a REGEX after the NAME`,
-        "tensorboard",
-      );
-    }
-  }
-  if (open !== null) {
-    throw new UsageError(
-      `--filter-param ${open} needs a REGEX after the NAME`,
-      "tensorboard",
-    );
-  }
-  for (const [name] of filters) {
-    nonEmpty("tensorboard", "--filter-param NAME", name);
-  }
+  const filters = filterParams("tensorboard", tokens, 0);
   if (values.logdir === undefined) {
     throw new UsageError("--logdir is required", "tensorboard");
   }
@@ -342,6 +349,113 @@ function parseTensorboard(argv: string[]): Parsed {
       ),
       port,
       dryRun: values["dry-run"] as boolean,
+    },
+  };
+}
+
+/**
+ * The `--filter-param NAME REGEX` pairs of a command line: each takes its own
+ * value and the positional right after it. The first `positionalsBefore`
+ * positionals not after a `--filter-param` are the command's own (skipped).
+ */
+function filterParams(
+  command: Command,
+  tokens: ReturnType<typeof parse>["tokens"],
+  positionalsBefore: number,
+  own: string[] = [],
+): [string, string][] {
+  let seen = 0;
+  const filters: [string, string][] = [];
+  let open: string | null = null;
+  for (const token of tokens) {
+    if (token.kind === "option" && token.name === "filter-param") {
+      if (open !== null) {
+        throw new UsageError(
+          `--filter-param ${open} needs a REGEX after the NAME`,
+          command,
+        );
+      }
+      open = token.value ?? "";
+    } else if (token.kind === "positional") {
+      if (open === null && seen < positionalsBefore) {
+        seen++;
+        own.push(token.value);
+        continue;
+      }
+      if (open === null) {
+        throw new UsageError(
+          `unexpected argument ${JSON.stringify(token.value)}`,
+          command,
+        );
+      }
+      filters.push([open, token.value]);
+      open = null;
+    } else if (token.kind === "option-terminator") {
+      // after "--", a REGEX may start with "-"
+    } else if (open !== null) {
+      throw new UsageError(
+        `--filter-param ${open} needs a REGEX after the NAME`,
+        command,
+      );
+    }
+  }
+  if (open !== null) {
+    throw new UsageError(
+      `--filter-param ${open} needs a REGEX after the NAME`,
+      command,
+    );
+  }
+  for (const [name] of filters) {
+    nonEmpty(command, "--filter-param NAME", name);
+  }
+  return filters;
+}
+
+function parsePort(
+  command: Command,
+  portText: string,
+  allowZero: boolean,
+): number {
+  const port = Number(portText);
+  const low = allowZero ? 0 : 1;
+  if (!/^\d+$/.test(portText) || port < low || port > 65535) {
+    throw new UsageError(
+      `--port ${
+        JSON.stringify(portText)
+      }: expected a port number from ${low} to 65535`,
+      command,
+    );
+  }
+  return port;
+}
+
+function parseDashboard(argv: string[]): Parsed {
+  const { values, tokens } = parse("dashboard", argv, {
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: "6007" },
+    "format-str": { type: "string" },
+    "filter-param": { type: "string", multiple: true },
+    "metadata-table": { type: "string", default: "metadata" },
+    open: { type: "boolean", default: false },
+  });
+  if (values.help) return { command: "help", topic: "dashboard" };
+  const own: string[] = [];
+  const filters = filterParams("dashboard", tokens, 1, own);
+  const [dir] = positionals("dashboard", own, ["DIR"]);
+  return {
+    command: "dashboard",
+    args: {
+      dir: nonEmpty("dashboard", "DIR", dir),
+      host: nonEmpty("dashboard", "--host", values.host as string),
+      port: parsePort("dashboard", values.port as string, true),
+      formatStr: values["format-str"] as string | undefined,
+      filters,
+      metadataTable: nonEmpty(
+        "dashboard",
+        "--metadata-table",
+        values["metadata-table"] as string,
+      ),
+      open: values.open as boolean,
     },
   };
 }

@@ -10,6 +10,7 @@ import { parseCommandLine, usage } from "./args.ts";
 import { CliError, type Io, processIo, UsageError } from "./io.ts";
 import { dfCommand, lsCommand, showCommand } from "./inspect.ts";
 import { tensorboardCommand } from "./tensorboard.ts";
+import { dashboardCommand } from "./dashboard.ts";
 
 export { type Io, processIo } from "./io.ts";
 
@@ -26,6 +27,8 @@ export async function main(
         return 0;
       case "tensorboard":
         return await tensorboardCommand(parsed.args, io);
+      case "dashboard":
+        return await dashboardCommand(parsed.args, io);
       case "ls":
         return await lsCommand(parsed.args, io);
       case "show":

@@ -182,13 +182,14 @@ export interface RunNamer {
 }
 
 /**
- * The naming and filtering of `cox tensorboard` for the runs `reader` holds:
- * checks that every placeholder and filter names a column of
- * `metadataTable` (throwing a {@linkcode CliError} listing them), and
- * returns how to name and filter a run from its metadata row.
+ * The naming and filtering of `cox tensorboard`, for runs whose metadata
+ * table `metadataTable` has columns of `kinds` (as {@linkcode frameKinds}
+ * gives them): checks that every placeholder and filter names a column
+ * (throwing a {@linkcode CliError} listing them), and returns how to name
+ * and filter a run from its metadata row.
  */
 export function runNamer(
-  reader: CollectionReader,
+  kinds: Schema,
   metadataTable: string,
   formatStr: string,
   filters: readonly (readonly [name: string, regex: string])[],
@@ -197,7 +198,6 @@ export function runNamer(
   const compiled = filters.map(([name, source]) =>
     [name, compileFilter(name, source)] as const
   );
-  const kinds = frameKinds(reader, metadataTable);
   const columns = [...Object.keys(kinds), "exp_id"];
   const listColumns = () => columns.join(", ");
   for (const segment of segments) {
@@ -265,7 +265,12 @@ export async function planTensorboard(
         ". Name the table of hyperparameters with --metadata-table",
     );
   }
-  const namer = runNamer(reader, metadataTable, formatStr, filters);
+  const namer = runNamer(
+    frameKinds(reader, metadataTable),
+    metadataTable,
+    formatStr,
+    filters,
+  );
 
   const names: string[] = [];
   for await (const entry of Deno.readDir(logdir)) names.push(entry.name);
