@@ -15,7 +15,7 @@ import {
   SECURITY_HEADERS,
   TOKEN_COOKIE,
 } from "./guard.ts";
-import { Sweep } from "./sweep.ts";
+import { OutsideSweepError, Sweep } from "./sweep.ts";
 
 /** How to serve a sweep. */
 export interface DashboardOptions extends NamingOptions {
@@ -103,6 +103,9 @@ export async function startDashboard(
     try {
       return withHeaders(await route(request, url), cookie);
     } catch (error) {
+      if (error instanceof OutsideSweepError) {
+        return withHeaders(text(403, error.message));
+      }
       if (error instanceof HttpError) {
         return withHeaders(text(error.status, error.message));
       }

@@ -351,6 +351,14 @@ async function readStoreTables(
   return changed;
 }
 
+/** A request for something that lies outside the sweep (through a link). */
+export class OutsideSweepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OutsideSweepError";
+  }
+}
+
 /** One run's tables, for the one-run view: opened read-only each time. */
 export async function withRunStore<T>(
   sweep: Sweep,
@@ -359,7 +367,7 @@ export async function withRunStore<T>(
 ): Promise<T> {
   const path = join(sweep.dir, run.id);
   if (!inside(sweep.root, path) || !inside(path, join(path, STORE_BASENAME))) {
-    throw new Error("the run's store lies outside the sweep");
+    throw new OutsideSweepError("the run's store lies outside the sweep");
   }
   using store = await Store.open(sweep.dir, run.id, { mode: "r" });
   return f(store);
