@@ -386,7 +386,8 @@ async function drawChart(key) {
     for (const r of runs) {
       const s = smoothed.get(r.id);
       if (s === undefined) continue;
-      if (state.smoothing.mode !== "none" && s.ys !== s.raw) {
+      // the raw curve behind the smoothed one, when few runs are drawn
+      if (runs.length <= 20 && s.ys !== s.raw) {
         lines.push({
           label: r.name,
           color: "rgba(0,0,0,0.08)",
@@ -560,15 +561,33 @@ function fillSelect(select, options, keep) {
   if (options.some((o) => o.value === old)) select.value = old;
 }
 
+/** The metric shown first: the last value of the chosen table's first float column (else of any series). */
+function defaultMetric() {
+  const floats = statSeries().filter((s) =>
+    s.key.startsWith("t:") &&
+    !s.xs.includes(s.key.slice(s.key.indexOf("/") + 1))
+  );
+  const s = floats[0] ?? state.series[0];
+  return s === undefined ? undefined : `last:${s.key}`;
+}
+
 function renderCompare() {
   const metaOpts = state.columns.map((c) => ({
     value: `m:${c.name}`,
     label: c.name,
   }));
   const metrics = metricOptions();
-  fillSelect($("pc-metric"), metrics);
-  fillSelect($("sc-x"), [...metaOpts, ...metrics]);
-  fillSelect($("sc-y"), metrics);
+  const metric0 = defaultMetric();
+  fillSelect($("pc-metric"), metrics, $("pc-metric").value || metric0);
+  const numericMeta = state.columns.filter((c) =>
+    c.kind === "int" || c.kind === "float"
+  ).map((c) => `m:${c.name}`);
+  fillSelect(
+    $("sc-x"),
+    [...metaOpts, ...metrics],
+    $("sc-x").value || numericMeta[0],
+  );
+  fillSelect($("sc-y"), metrics, $("sc-y").value || metric0);
   const all = [...state.runs.values()];
   const axes = state.columns.filter((c) =>
     varies(c.name) || state.columns.length <= 2

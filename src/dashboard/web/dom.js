@@ -34,7 +34,9 @@ export function formatNumber(v) {
   if (typeof v !== "number") return String(v);
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-4 || a >= 1e6)) return v.toExponential(4);
+  if (a !== 0 && (a < 1e-4 || a >= 1e6)) {
+    return Number(v.toPrecision(5)).toExponential();
+  }
   return String(Number(v.toPrecision(6)));
 }
 

@@ -14,6 +14,21 @@ function scaleFor(values) {
     nums.length > 0
   ) {
     let lo = Math.min(...nums), hi = Math.max(...nums);
+    // positive values spread over decades (learning rates): a log axis
+    if (lo > 0 && hi / lo >= 1000) {
+      const a = Math.log10(lo), b = Math.log10(hi);
+      return {
+        kind: "num",
+        log: true,
+        lo,
+        hi,
+        pos: (
+          v,
+        ) => (typeof v === "number" && v > 0
+          ? (Math.log10(v) - a) / (b - a)
+          : NaN),
+      };
+    }
     if (lo === hi) {
       lo -= 1;
       hi += 1;
@@ -132,7 +147,12 @@ export class ParallelCoordinates {
       );
       ctx.fillStyle = "#666";
       if (a.scale.kind === "num") {
-        ctx.fillText(String(Number(a.scale.hi.toPrecision(3))), px, g.y(1) - 4);
+        ctx.fillText(
+          String(Number(a.scale.hi.toPrecision(3))) +
+            (a.scale.log ? " (log)" : ""),
+          px,
+          g.y(1) - 4,
+        );
         ctx.fillText(
           String(Number(a.scale.lo.toPrecision(3))),
           px,
@@ -145,7 +165,11 @@ export class ParallelCoordinates {
         cats.forEach((cat, k) => {
           if (k % step) return;
           const t = cat.length > 12 ? `${cat.slice(0, 11)}…` : cat;
-          ctx.fillText(t, px + 4, g.y(a.scale.pos(cat)) + 3);
+          const ty = g.y(a.scale.pos(cat)) + 3;
+          ctx.fillStyle = "rgba(255,255,255,0.85)";
+          ctx.fillRect(px + 3, ty - 10, ctx.measureText(t).width + 2, 13);
+          ctx.fillStyle = "#333";
+          ctx.fillText(t, px + 4, ty);
         });
       }
       const b = this.brushes.get(a.key);

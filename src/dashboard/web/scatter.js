@@ -20,11 +20,15 @@ export class Scatter {
         dot: true,
       });
     }
+    // positive values spread over decades (learning rates) are drawn on a log axis
+    const wide = (vs) =>
+      vs.length > 1 && Math.min(...vs) > 0 &&
+      Math.max(...vs) / Math.min(...vs) >= 1000;
     this.chart.draw({
       lines,
       bands: [],
-      logX: false,
-      logY: false,
+      logX: wide(lines.map((l) => l.x[0])),
+      logY: wide(lines.map((l) => l.y[0])),
       empty: "no run has both values",
     });
   }
