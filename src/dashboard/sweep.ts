@@ -62,6 +62,8 @@ export class RunState {
   /** The store's stamp (size and mtime of store.h5 and its journal) at the last read. */
   storeStamp = "";
   readonly eventFiles = new Map<string, EventFileState>();
+  /** The tensorboard/ folder's stamp when it was last listed. */
+  tensorboardStamp = "";
   /** First wall time seen, for relative time. */
   firstWall = NaN;
 
@@ -156,6 +158,19 @@ function inside(root: string, path: string): boolean {
   }
 }
 
+/**
+ * Whether `path`, an entry of folder `parent`, lies inside it: an entry that
+ * is not a link does (one lstat); a link is followed and checked.
+ */
+function entryInside(parent: string, path: string): boolean {
+  try {
+    if (!Deno.lstatSync(path).isSymlink) return true;
+  } catch {
+    return false;
+  }
+  return inside(parent, path);
+}
+
 /** Options of {@linkcode Sweep}. */
 export interface SweepOptions {
   /** The table of hyperparameters (default `metadata`). */
@@ -216,7 +231,7 @@ export class Sweep {
       const run = this.runs.get(name)!;
       const before = run.version;
       try {
-        if (!inside(this.root, path)) {
+        if (!entryInside(this.root, path)) {
           this.#mark(run, "the run folder links outside the sweep");
           continue;
         }
@@ -249,7 +264,7 @@ export class Sweep {
     if (stamp === run.storeStamp) return;
     run.storeStamp = stamp;
     if (stamp.startsWith("-|")) return; // no store.h5 (yet)
-    if (!inside(path, storePath)) {
+    if (!entryInside(path, storePath)) {
       throw new Error(`${STORE_BASENAME} links outside the run`);
     }
     const changed = await readStoreTables(this.dir, run, this.metadataTable);
@@ -259,18 +274,27 @@ export class Sweep {
 
   #readEventFiles(run: RunState, path: string): void {
     const dir = join(path, TENSORBOARD_DIR);
-    let entries: Deno.DirEntry[];
-    try {
-      entries = [...Deno.readDirSync(dir)];
-    } catch {
-      return; // no tensorboard/ folder
-    }
-    if (!inside(path, dir)) {
+    const dirStamp = stampOf(dir);
+    if (dirStamp === "-") return; // no tensorboard/ folder
+    if (!entryInside(path, dir)) {
       throw new Error(`${TENSORBOARD_DIR}/ links outside the run`);
     }
-    const files = entries.filter((e) =>
-      (e.isFile || e.isSymlink) && isEventFileName(e.name)
-    ).map((e) => join(dir, e.name)).sort();
+    // a new file changes the folder's mtime: list it only then
+    let files: string[];
+    if (dirStamp === run.tensorboardStamp) {
+      files = [...run.eventFiles.keys()];
+    } else {
+      let entries: Deno.DirEntry[];
+      try {
+        entries = [...Deno.readDirSync(dir)];
+      } catch {
+        return;
+      }
+      run.tensorboardStamp = dirStamp;
+      files = entries.filter((e) =>
+        (e.isFile || e.isSymlink) && isEventFileName(e.name)
+      ).map((e) => join(dir, e.name)).sort();
+    }
     for (const file of files) {
       const stamp = stampOf(file);
       const state = run.eventFiles.get(file) ??
@@ -278,7 +302,7 @@ export class Sweep {
       if (state.stamp === stamp) continue;
       state.stamp = stamp;
       run.eventFiles.set(file, state);
-      if (!inside(path, file)) {
+      if (!entryInside(dir, file) || !inside(path, file)) {
         state.error = `${file.slice(path.length + 1)} links outside the run`;
         run.broken = state.error;
         run.version++;
