@@ -9,7 +9,14 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "./io.ts";
 
 /** The commands, in the order the usage lists them. */
-export const COMMANDS = ["tensorboard", "ls", "show", "df", "export"] as const;
+export const COMMANDS = [
+  "tensorboard",
+  "dashboard",
+  "ls",
+  "show",
+  "df",
+  "export",
+] as const;
 /** A command's name. */
 export type Command = typeof COMMANDS[number];
 
@@ -29,6 +36,7 @@ Look at a sweep of cox runs (folders with store.h5) from the terminal.
 
 Commands:
   tensorboard  open the runs in TensorBoard, named and filtered by their metadata
+  dashboard    serve the sweep as a live web page: runs table, charts, comparisons
   ls           one line per run: its metadata and each table's row count
   show         the tables of one run, as cox's str(store) prints them
   df           a table concatenated across runs, with exp_id
@@ -67,6 +75,30 @@ Options:
 A ":" or "," in a name (which --logdir_spec cannot hold) becomes "_". Runs are
 taken in exp id order. For a REGEX that starts with "-", give that filter last
 as "--filter-param NAME -- REGEX".
+`,
+  dashboard:
+    `Usage: cox dashboard DIR [--host 127.0.0.1] [--port 6007] [--format-str FMT]
+                     [--filter-param NAME REGEX]... [--metadata-table metadata] [--open]
+
+Serves the runs under DIR as a web page (no Python needed): the runs table,
+every scalar chart, parallel coordinates, scatter, metadata diff and one-run
+views, updated live while runs are written. It only reads the sweep.
+
+Options:
+  --host HOST              the address to listen on (default: 127.0.0.1); any
+                           other address requires the random token printed in
+                           the URL
+  --port N                 the port (default: 6007; 0 picks a free one)
+  --format-str FMT         name runs as cox tensorboard does: FMT---<exp_id>
+                           (default: the exp id)
+  --filter-param NAME REGEX
+                           show a run only if REGEX matches the start of its
+                           NAME value, as cox tensorboard does; may be repeated
+  --metadata-table NAME    the table of hyperparameters (default: metadata)
+  --open                   open the page in the default browser
+  -h, --help               show this help
+
+Runs until Ctrl-C.
 `,
   ls: `Usage: cox ls DIR [--metadata-table metadata]
 
@@ -150,6 +182,17 @@ export interface TensorboardArgs {
   dryRun: boolean;
 }
 
+/** Options of `dashboard`. */
+export interface DashboardArgs {
+  dir: string;
+  host: string;
+  port: number;
+  formatStr?: string;
+  filters: [name: string, regex: string][];
+  metadataTable: string;
+  open: boolean;
+}
+
 /** Options of `ls`. */
 export interface LsArgs {
   dir: string;
@@ -186,6 +229,7 @@ export interface ExportArgs {
 export type Parsed =
   | { command: "help"; topic?: Command }
   | { command: "tensorboard"; args: TensorboardArgs }
+  | { command: "dashboard"; args: DashboardArgs }
   | { command: "ls"; args: LsArgs }
   | { command: "show"; args: ShowArgs }
   | { command: "df"; args: DfArgs }
@@ -265,6 +309,8 @@ export function parseCommandLine(argv: string[]): Parsed {
       return parseTensorboard(rest);
     case "export":
       return parseExport(rest);
+    case "dashboard":
+      return parseDashboard(rest);
     case "ls": {
       const { values, positionals: given } = parse("ls", rest, {
         "metadata-table": { type: "string", default: "metadata" },
@@ -449,6 +495,54 @@ function parseTensorboard(argv: string[]): Parsed {
       ),
       port,
       dryRun: values["dry-run"] as boolean,
+    },
+  };
+}
+
+function parsePort(
+  command: Command,
+  portText: string,
+  allowZero: boolean,
+): number {
+  const port = Number(portText);
+  const low = allowZero ? 0 : 1;
+  if (!/^\d+$/.test(portText) || port < low || port > 65535) {
+    throw new UsageError(
+      `--port ${
+        JSON.stringify(portText)
+      }: expected a port number from ${low} to 65535`,
+      command,
+    );
+  }
+  return port;
+}
+
+function parseDashboard(argv: string[]): Parsed {
+  const { values, tokens } = parse("dashboard", argv, {
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: "6007" },
+    "format-str": { type: "string" },
+    "filter-param": { type: "string", multiple: true },
+    "metadata-table": { type: "string", default: "metadata" },
+    open: { type: "boolean", default: false },
+  });
+  if (values.help) return { command: "help", topic: "dashboard" };
+  const { filters, positionals: own } = filterParams("dashboard", tokens);
+  const [dir] = positionals("dashboard", own, ["DIR"]);
+  return {
+    command: "dashboard",
+    args: {
+      dir: nonEmpty("dashboard", "DIR", dir),
+      host: nonEmpty("dashboard", "--host", values.host as string),
+      port: parsePort("dashboard", values.port as string, true),
+      formatStr: values["format-str"] as string | undefined,
+      filters,
+      metadataTable: nonEmpty(
+        "dashboard",
+        "--metadata-table",
+        values["metadata-table"] as string,
+      ),
+      open: values.open as boolean,
     },
   };
 }

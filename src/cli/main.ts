@@ -11,6 +11,7 @@ import { CliError, type Io, processIo, UsageError } from "./io.ts";
 import { dfCommand, lsCommand, showCommand } from "./inspect.ts";
 import { tensorboardCommand } from "./tensorboard.ts";
 import { exportCommand } from "./export.ts";
+import { dashboardCommand } from "./dashboard.ts";
 
 export { type Io, processIo } from "./io.ts";
 
@@ -27,6 +28,8 @@ export async function main(
         return 0;
       case "tensorboard":
         return await tensorboardCommand(parsed.args, io);
+      case "dashboard":
+        return await dashboardCommand(parsed.args, io);
       case "ls":
         return await lsCommand(parsed.args, io);
       case "show":

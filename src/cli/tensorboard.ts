@@ -246,33 +246,45 @@ export function cellText(
   return pyStr(value, kind);
 }
 
+/** What `pd.Series` makes of each object column of one run ({@linkcode DecodedRun}'s `parts`). */
+export type ObjectParts = Record<string, PandasDtype>;
+
+/** Names and filters runs as `cox tensorboard` does (see {@linkcode runNamer}). */
+export interface RunNamer {
+  /** The parameters: the metadata table's columns, then `exp_id`. */
+  columns: string[];
+  /** Each metadata column's kind in the concatenated frame. */
+  kinds: Schema;
+  /** Whether the run with this metadata row (with `exp_id` set) passes every `--filter-param`. */
+  keep(row: Record<string, unknown>, parts?: ObjectParts): boolean;
+  /**
+   * The run's name: the format string filled in, then `---<exp_id>`
+   * (`wanted`), and that made safe for `--logdir_spec` (`name`).
+   */
+  name(row: Record<string, unknown>, expId: string, parts?: ObjectParts): {
+    name: string;
+    wanted: string;
+  };
+}
+
 /**
- * Works out the runs and the tensorboard arguments, as cox's
- * `tensorboard_view`: only runs with a `tensorboard/` folder, kept when every
- * filter's regex matches the start of the value's text, named by the format
- * string and `---<exp_id>`. Runs are in exp id order.
+ * The naming and filtering of `cox tensorboard`, for runs whose metadata
+ * table `metadataTable` has columns of `kinds` (as {@linkcode frameKinds}
+ * gives them): checks that every placeholder and filter names a column
+ * (throwing a {@linkcode CliError} listing them), and returns how to name
+ * and filter a run from its metadata row. OBJECT/PICKLE values are shown as
+ * pandas holds them when the frame's `dtypes` and each run's `parts` are
+ * given (see {@linkcode objectDtypes}).
  */
-export async function planTensorboard(
-  options: Omit<TensorboardArgs, "dryRun">,
-): Promise<TensorboardPlan> {
-  const { logdir, formatStr, filters, metadataTable, port } = options;
+export function runNamer(
+  kinds: Schema,
+  metadataTable: string,
+  formatStr: string,
+  filters: readonly (readonly [name: string, regex: string])[],
+  dtypes: Record<string, PandasDtype> = {},
+): RunNamer {
   const segments = parseFormatString(formatStr);
   const compiled = compileFilters(filters);
-  await requireDirectory(logdir);
-  using reader = await CollectionReader.open(logdir, { skipErrors: true });
-  if (reader.schemas[metadataTable] === undefined) {
-    const tables = [...reader.tables];
-    throw new CliError(
-      `No run under ${logdir} has a table "${metadataTable}"` +
-        (reader.stores.size === 0
-          ? " (it holds no runs: folders with store.h5)"
-          : `; the runs have ${
-            tables.length ? tables.map((t) => `"${t}"`).join(", ") : "no tables"
-          }`) +
-        ". Name the table of hyperparameters with --metadata-table",
-    );
-  }
-  const kinds = frameKinds(reader, metadataTable);
   const columns = [...Object.keys(kinds), "exp_id"];
   const listColumns = () => columns.join(", ");
   for (const segment of segments) {
@@ -291,16 +303,74 @@ export async function planTensorboard(
       );
     }
   }
+  const text = (
+    row: Record<string, unknown>,
+    column: string,
+    parts?: ObjectParts,
+  ) => cellText(row[column], kinds[column], parts?.[column], dtypes[column]);
+  return {
+    columns,
+    kinds,
+    keep: (row, parts) =>
+      passesFilters(compiled, (name) => text(row, name, parts)),
+    name: (row, expId, parts) => {
+      const filled = segments.map((segment) => {
+        if ("text" in segment) return segment.text;
+        const value = row[segment.field];
+        // cox joins a list's items with "." (a tuple stays as str() prints it)
+        if (Array.isArray(value) && !(value instanceof PyTuple)) {
+          return value.map((v) => pyStr(v)).join(".");
+        }
+        return text(row, segment.field, parts);
+      }).join("");
+      const wanted = `${filled}---${expId}`;
+      return { name: safeRunName(wanted), wanted };
+    },
+  };
+}
 
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(logdir)) names.push(entry.name);
-  names.sort();
+/**
+ * Works out the runs and the tensorboard arguments, as cox's
+ * `tensorboard_view`: only runs with a `tensorboard/` folder, kept when every
+ * filter's regex matches the start of the value's text, named by the format
+ * string and `---<exp_id>`. Runs are in exp id order.
+ */
+export async function planTensorboard(
+  options: Omit<TensorboardArgs, "dryRun">,
+): Promise<TensorboardPlan> {
+  const { logdir, formatStr, filters, metadataTable, port } = options;
+  parseFormatString(formatStr);
+  compileFilters(filters);
+  await requireDirectory(logdir);
+  using reader = await CollectionReader.open(logdir, { skipErrors: true });
+  if (reader.schemas[metadataTable] === undefined) {
+    const tables = [...reader.tables];
+    throw new CliError(
+      `No run under ${logdir} has a table "${metadataTable}"` +
+        (reader.stores.size === 0
+          ? " (it holds no runs: folders with store.h5)"
+          : `; the runs have ${
+            tables.length ? tables.map((t) => `"${t}"`).join(", ") : "no tables"
+          }`) +
+        ". Name the table of hyperparameters with --metadata-table",
+    );
+  }
   const decoded = new Map<string, DecodedRun>();
   for (const [expId, store] of reader.stores) {
     const table = store.tables.get(metadataTable);
     if (table !== undefined) decoded.set(expId, decodeRun(table));
   }
-  const dtypes = objectDtypes(decoded.values());
+  const namer = runNamer(
+    frameKinds(reader, metadataTable),
+    metadataTable,
+    formatStr,
+    filters,
+    objectDtypes(decoded.values()),
+  );
+
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(logdir)) names.push(entry.name);
+  names.sort();
   const runs: TensorboardRun[] = [];
   for (const expId of names) {
     const path = pyJoin(logdir, expId);
@@ -314,20 +384,8 @@ export async function planTensorboard(
       continue;
     }
     row.exp_id = expId;
-    const text = (column: string) =>
-      cellText(row[column], kinds[column], run!.parts[column], dtypes[column]);
-    if (!passesFilters(compiled, text)) continue;
-    const filled = segments.map((segment) => {
-      if ("text" in segment) return segment.text;
-      const value = row[segment.field];
-      // cox joins a list's items with "." (a tuple stays as str() prints it)
-      if (Array.isArray(value) && !(value instanceof PyTuple)) {
-        return value.map((v) => pyStr(v)).join(".");
-      }
-      return text(segment.field);
-    }).join("");
-    const wanted = `${filled}---${expId}`;
-    const name = safeRunName(wanted);
+    if (!namer.keep(row, run!.parts)) continue;
+    const { name, wanted } = namer.name(row, expId, run!.parts);
     if (name !== wanted) {
       warn(
         `run ${expId}: naming it ${

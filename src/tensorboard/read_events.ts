@@ -21,6 +21,7 @@ import {
   type TensorProto,
 } from "./messages.ts";
 import { RecordReader, type Truncation } from "./record.ts";
+import { decodeSimpleEvent, TagCache } from "./scalar_event.ts";
 
 /** An image summary's picture. */
 export interface ImageRecord {
@@ -106,8 +107,15 @@ export interface EventFileInfo {
   run: string;
   /** Number of complete events read. */
   events: number;
-  /** Bytes read. */
+  /** Bytes read (from `start` on). */
   bytes: number;
+  /** Byte offset reading started at (0, or what `startOffsets` gave for this file). */
+  start: number;
+  /**
+   * Byte offset just past the last complete record read: pass it as this
+   * file's start offset next time to read only what was added since.
+   */
+  end: number;
   /** Set when the file ends in an incomplete record (e.g. still being written, or the writer was killed). */
   truncated?: Truncation;
 }
@@ -131,6 +139,14 @@ export interface ReadEventsOptions {
   recursive?: boolean;
   /** Largest record accepted, checked before allocating (default 256 MiB). */
   maxRecordBytes?: number;
+  /**
+   * Where to start reading each file, by path (as listed in `files[].file`);
+   * files not named start at 0. With the `end` of each file of an earlier
+   * call, only the records written since are read (a file that grows while a
+   * writer runs). An offset must be the start of a record (an `end` given
+   * before); an offset past the end of the file reads nothing.
+   */
+  startOffsets?: ReadonlyMap<string, number> | Readonly<Record<string, number>>;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: false });
@@ -251,8 +267,33 @@ export function decodeEventFile(
   return truncated === undefined ? { events } : { events, truncated };
 }
 
-function collect(reader: RecordReader, file: string, out: EventRecord[]): void {
-  for (const { offset, payload } of reader.records()) {
+function collect(
+  reader: RecordReader,
+  file: string,
+  out: EventRecord[],
+  tags: TagCache = new TagCache(),
+): void {
+  for (;;) {
+    const start = reader.nextPayload();
+    if (start < 0) return;
+    const buf = reader.buffer;
+    const end = reader.payloadEnd;
+    const offset = reader.recordOffset;
+    // most records are scalars: decoded straight into their record
+    const simple = decodeSimpleEvent(
+      buf,
+      reader.view,
+      start,
+      end,
+      file,
+      offset,
+      tags,
+    );
+    if (simple !== undefined) {
+      out.push(simple);
+      continue;
+    }
+    const payload = buf.subarray(start, end);
     let e: Event;
     try {
       e = decodeEvent(payload);
@@ -268,33 +309,57 @@ function collect(reader: RecordReader, file: string, out: EventRecord[]): void {
   }
 }
 
+function startOffsetOf(options: ReadEventsOptions, path: string): number {
+  const given = options.startOffsets;
+  if (given === undefined) return 0;
+  const at = given instanceof Map
+    ? given.get(path)
+    : (given as Readonly<Record<string, number>>)[path];
+  if (at === undefined) return 0;
+  if (!Number.isSafeInteger(at) || at < 0) {
+    throw new RangeError(
+      `Cannot read ${path} from byte offset ${at}: expected a whole number of bytes, at least 0`,
+    );
+  }
+  return at;
+}
+
 function readFile(
   path: string,
   run: string,
   options: ReadEventsOptions,
   out: EventRecord[],
 ): EventFileInfo {
+  const start = startOffsetOf(options, path);
   const reader = new RecordReader({
     file: path,
     maxRecordBytes: options.maxRecordBytes,
+    startOffset: start,
   });
+  const tags = new TagCache();
   const first = out.length;
   let bytes = 0;
   using f = Deno.openSync(path, { read: true });
+  if (start > 0) f.seekSync(start, Deno.SeekMode.Start);
+  // a small tail (an incremental read) needs no megabyte buffer
+  const left = f.statSync().size - start;
+  const size = Math.max(4096, Math.min(CHUNK, left + 1));
   for (;;) {
-    const chunk = new Uint8Array(CHUNK);
+    const chunk = new Uint8Array(size);
     const n = f.readSync(chunk);
     if (n === null) break;
     if (n === 0) continue;
     bytes += n;
-    reader.push(n === CHUNK ? chunk : chunk.slice(0, n));
-    collect(reader, path, out);
+    reader.push(n === size ? chunk : chunk.slice(0, n));
+    collect(reader, path, out, tags);
   }
   const info: EventFileInfo = {
     file: path,
     run,
     events: out.length - first,
     bytes,
+    start,
+    end: reader.offset,
   };
   const truncated = reader.finish();
   if (truncated !== undefined) info.truncated = truncated;

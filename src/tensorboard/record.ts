@@ -117,6 +117,8 @@ export interface RecordReaderOptions {
   file?: string;
   /** Largest payload accepted before allocating (default 256 MiB). */
   maxRecordBytes?: number;
+  /** Stream offset of the first byte pushed (default 0), for reading a file from the middle. */
+  startOffset?: number;
 }
 
 /**
@@ -157,6 +159,7 @@ export class RecordReader {
   constructor(options: RecordReaderOptions = {}) {
     this.#file = options.file ?? "<data>";
     this.#max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.#base = options.startOffset ?? 0;
   }
 
   /** Stream offset of the first byte not yet handed out as part of a record. */
@@ -221,13 +224,43 @@ export class RecordReader {
 
   /** The next complete record, or `undefined` if more bytes are needed. */
   next(): RecordChunk | undefined {
+    const p = this.nextPayload();
+    if (p < 0) return undefined;
+    return {
+      offset: this.recordOffset,
+      payload: this.#buf.subarray(p, this.payloadEnd),
+    };
+  }
+
+  /** The buffer that {@linkcode RecordReader.nextPayload}'s positions index. */
+  get buffer(): Uint8Array {
+    return this.#buf;
+  }
+
+  /** A view of {@linkcode RecordReader.buffer}. */
+  get view(): DataView {
+    return this.#view;
+  }
+
+  /** Stream offset of the record {@linkcode RecordReader.nextPayload} returned last. */
+  recordOffset = 0;
+  /** End (in {@linkcode RecordReader.buffer}) of the payload {@linkcode RecordReader.nextPayload} returned last. */
+  payloadEnd = 0;
+
+  /**
+   * Like {@linkcode RecordReader.next} without allocating: the start of the
+   * next complete payload in {@linkcode RecordReader.buffer} (its end in
+   * `payloadEnd`, its record's stream offset in `recordOffset`), or -1 if
+   * more bytes are needed. The buffer may change at the next push.
+   */
+  nextPayload(): number {
     const buf = this.#buf;
     const view = this.#view;
     const s = this.#start;
     const avail = this.#end - s;
     const offset = this.#base + s;
     if (this.#pending < 0) {
-      if (avail < RECORD_HEADER_BYTES) return undefined;
+      if (avail < RECORD_HEADER_BYTES) return -1;
       const stored = view.getUint32(s + 8, true);
       const computed = maskedCrc32c(buf, s, s + 8);
       if (stored !== computed) {
@@ -251,7 +284,7 @@ export class RecordReader {
     }
     const length = this.#pending;
     const total = length + RECORD_HEADER_BYTES + RECORD_FOOTER_BYTES;
-    if (avail < total) return undefined;
+    if (avail < total) return -1;
     const p = s + RECORD_HEADER_BYTES;
     const stored = view.getUint32(p + length, true);
     const computed = maskedCrc32c(buf, p, p + length);
@@ -266,7 +299,9 @@ export class RecordReader {
     }
     this.#start = s + total;
     this.#pending = -1;
-    return { offset, payload: buf.subarray(p, p + length) };
+    this.recordOffset = offset;
+    this.payloadEnd = p + length;
+    return p;
   }
 
   /**

@@ -1,0 +1,508 @@
+/**
+ * The dashboard's JSON API. Requests name runs by id and tables and series
+ * by name; each is looked up in what {@linkcode Sweep} found, so no part of
+ * a request ever becomes a path.
+ *
+ * - `GET /api/sweep?since=V`: columns, series, and the runs changed since
+ *   version V (all runs without `since`), each with its metadata and the
+ *   figures of every series.
+ * - `POST /api/series` `{key, x, width, logX, runs: [[id, from], ...]}`:
+ *   the points of series `key` of each run from point `from` on,
+ *   downsampled to `width` pixel columns; binary (see {@linkcode encodeSeries}).
+ * - `GET /api/run?id=`: one run's tables; `GET /api/run/table?id=&table=&offset=&limit=`:
+ *   a page of a table as `cox show` prints it; `GET /api/run/events?id=`: its
+ *   text summaries, images and histograms; `GET /api/run/image?id=&n=`: an image.
+ *
+ * @module
+ */
+
+import { pyStr } from "../python_str.ts";
+import { renderFrame } from "../render.ts";
+import type { Cell } from "../h5/frame_table.ts";
+import type { Schema } from "../schema.ts";
+import { type RunNamer, runNamer } from "../cli/tensorboard.ts";
+import type { EventRecord } from "../tensorboard/read_events.ts";
+import { downsampleIndexes } from "./downsample.ts";
+import { type SeriesStats, seriesStats } from "./series.ts";
+import {
+  readRunEvents,
+  type RunState,
+  type Sweep,
+  withRunStore,
+} from "./sweep.ts";
+
+/** How runs are named and filtered (as `cox tensorboard` does). */
+export interface NamingOptions {
+  /** `--format-str`; without it a run is named by its exp id. */
+  formatStr?: string;
+  /** `--filter-param NAME REGEX` pairs. */
+  filters: [string, string][];
+}
+
+/** A series' key: `t:<table>/<column>` for a table column, `s:<tag>` for a scalar tag. */
+export type SeriesKey = string;
+
+/** A JSON body or an error status. */
+export class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function json(body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    headers: { "content-type": "application/json; charset=utf-8" },
+  });
+}
+
+/** Metadata kinds across runs, as pandas concatenates them (int and float, or int missing somewhere: float). */
+function metadataKinds(sweep: Sweep): Schema {
+  const out: Schema = {};
+  const withTable = [...sweep.runs.values()].filter((r) =>
+    r.metadataSchema !== undefined
+  );
+  for (const run of withTable) {
+    for (const [c, k] of Object.entries(run.metadataSchema!)) {
+      const had = out[c];
+      if (had === undefined) out[c] = k;
+      else if (
+        had !== k && (had === "int" || had === "float") &&
+        (k === "int" || k === "float")
+      ) out[c] = "float";
+    }
+  }
+  for (const [c, k] of Object.entries(out)) {
+    if (k === "int" && withTable.some((r) => !(c in r.metadataSchema!))) {
+      out[c] = "float";
+    }
+  }
+  return out;
+}
+
+/** A cell as JSON: numbers stay numbers (non-finite and bigint as text), the rest as Python's str(). */
+function jsonCell(value: unknown, kind: string | undefined): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "number") {
+    return Number.isFinite(value) ? value : String(value);
+  }
+  if (typeof value === "bigint") {
+    return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
+  }
+  if (typeof value === "boolean") return value;
+  return pyStr(value, kind);
+}
+
+/** The API over one sweep. */
+export class Api {
+  readonly sweep: Sweep;
+  readonly naming: NamingOptions;
+  #namer: { key: string; namer: RunNamer } | null = null;
+  /** The last run whose events were read whole (for images). */
+  #events: { id: string; version: number; events: EventRecord[] } | null = null;
+
+  constructor(sweep: Sweep, naming: NamingOptions) {
+    this.sweep = sweep;
+    this.naming = naming;
+  }
+
+  /** Checks the format string and filters against the runs found (throws a CliError). */
+  check(): void {
+    this.#currentNamer();
+  }
+
+  #currentNamer(): RunNamer {
+    const kinds = metadataKinds(this.sweep);
+    const key = JSON.stringify(kinds);
+    if (this.#namer?.key !== key) {
+      this.#namer = {
+        key,
+        namer: runNamer(
+          kinds,
+          this.sweep.metadataTable,
+          this.naming.formatStr ?? "",
+          this.naming.filters,
+        ),
+      };
+    }
+    return this.#namer.namer;
+  }
+
+  /** Runs that pass `--filter-param` (all when none is given). */
+  #visible(run: RunState, namer: RunNamer): boolean {
+    if (this.naming.filters.length === 0) return true;
+    if (run.metadata === undefined) return false;
+    return namer.keep({ ...run.metadata, exp_id: run.id });
+  }
+
+  #name(run: RunState, namer: RunNamer): string {
+    if (this.naming.formatStr === undefined || run.metadata === undefined) {
+      return run.id;
+    }
+    return namer.name({ ...run.metadata, exp_id: run.id }, run.id).name;
+  }
+
+  #run(id: string | null): RunState {
+    const run = id === null ? undefined : this.sweep.runs.get(id);
+    if (run === undefined) throw new HttpError(404, "no such run");
+    const namer = this.#currentNamer();
+    if (!this.#visible(run, namer)) throw new HttpError(404, "no such run");
+    return run;
+  }
+
+  /** `GET /api/sweep`. */
+  async sweepInfo(params: URLSearchParams): Promise<Response> {
+    await this.sweep.refresh();
+    const since = Number(params.get("since") ?? "-1");
+    const namer = this.#currentNamer();
+    const kinds = namer.kinds;
+    const series = new Map<SeriesKey, { table?: string; xs: string[] }>();
+    const runs = [];
+    for (const run of this.sweep.runs.values()) {
+      if (!this.#visible(run, namer)) continue;
+      for (const [name, table] of run.tables) {
+        if (name === this.sweep.metadataTable) continue;
+        const ints = Object.entries(table.schema).filter(([, k]) => k === "int")
+          .map(([c]) => c);
+        for (const column of table.numeric.keys()) {
+          const key = `t:${name}/${column}`;
+          if (!series.has(key)) series.set(key, { table: name, xs: ints });
+        }
+      }
+      for (const tag of run.tags.keys()) {
+        const key = `s:${tag}`;
+        if (!series.has(key)) {
+          series.set(key, { xs: ["step", "wall", "relative"] });
+        }
+      }
+      if (run.version <= since) continue;
+      const stats: Record<SeriesKey, SeriesStats> = {};
+      for (const [name, table] of run.tables) {
+        if (name === this.sweep.metadataTable) continue;
+        for (const [column, values] of table.numeric) {
+          stats[`t:${name}/${column}`] = seriesStats(values.values);
+        }
+      }
+      for (const [tag, s] of run.tags) {
+        stats[`s:${tag}`] = seriesStats(s.y.values, s.x.step.values);
+      }
+      const meta: Record<string, unknown> = {};
+      if (run.metadata !== undefined) {
+        for (const c of Object.keys(kinds)) {
+          meta[c] = jsonCell(run.metadata[c], kinds[c]);
+        }
+      }
+      runs.push({
+        id: run.id,
+        name: this.#name(run, namer),
+        version: run.version,
+        broken: run.broken,
+        meta: run.metadata === undefined ? null : meta,
+        rows: Object.fromEntries([...run.tables].map(([n, t]) => [n, t.nrows])),
+        stats,
+      });
+    }
+    return json({
+      version: this.sweep.version,
+      metadataTable: this.sweep.metadataTable,
+      columns: Object.entries(kinds).map(([name, kind]) => ({ name, kind })),
+      series: [...series].map(([key, s]) => ({ key, xs: s.xs })),
+      total: [...this.sweep.runs.values()].filter((r) =>
+        this.#visible(r, namer)
+      )
+        .length,
+      runs,
+    });
+  }
+
+  /** `POST /api/series`. */
+  series(body: unknown): Response {
+    const req = body as {
+      key?: unknown;
+      x?: unknown;
+      width?: unknown;
+      logX?: unknown;
+      runs?: unknown;
+    };
+    if (typeof req?.key !== "string" || !Array.isArray(req.runs)) {
+      throw new HttpError(400, "expected {key, runs: [[id, from], ...]}");
+    }
+    const width = Math.min(
+      4096,
+      Math.max(1, Math.floor(Number(req.width) || 800)),
+    );
+    const x = typeof req.x === "string" ? req.x : "index";
+    const logX = req.logX === true;
+    const namer = this.#currentNamer();
+    const parts: {
+      id: string;
+      total: number;
+      from: number;
+      idx: Uint32Array;
+      xs: ArrayLike<number>;
+      ys: ArrayLike<number>;
+      shift: number;
+    }[] = [];
+    for (const entry of req.runs.slice(0, 20000)) {
+      if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
+      const run = this.sweep.runs.get(entry[0]);
+      if (run === undefined || !this.#visible(run, namer)) continue;
+      const cols = seriesOf(run, req.key, x);
+      if (cols === null) continue;
+      const total = cols.y.length;
+      const from = Math.min(
+        total,
+        Math.max(0, Math.floor(Number(entry[1]) || 0)),
+      );
+      const idx = downsampleIndexes(cols.x, cols.y, from, total, width, logX);
+      parts.push({
+        id: run.id,
+        total,
+        from,
+        idx,
+        xs: cols.x,
+        ys: cols.y,
+        shift: cols.shift,
+      });
+    }
+    return new Response(encodeSeries(parts) as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": "application/octet-stream" },
+    });
+  }
+
+  /** `GET /api/run?id=`. */
+  async runInfo(params: URLSearchParams): Promise<Response> {
+    const run = this.#run(params.get("id"));
+    const namer = this.#currentNamer();
+    const tables = run.storeStamp.startsWith("-|") ? [] : await withRunStore(
+      this.sweep,
+      run,
+      (store) =>
+        [...store.tables].map(([name, t]) => ({
+          name,
+          nrows: t.nrows,
+          columns: Object.entries(t.schema).map(([c, k]) => ({
+            name: c,
+            kind: k,
+          })),
+        })),
+    );
+    return json({
+      id: run.id,
+      name: this.#name(run, namer),
+      broken: run.broken,
+      tables,
+      tags: [...run.tags.keys()],
+    });
+  }
+
+  /** `GET /api/run/table?id=&table=&offset=&limit=`: rows as `cox show` prints them. */
+  async runTable(params: URLSearchParams): Promise<Response> {
+    const run = this.#run(params.get("id"));
+    const name = params.get("table") ?? "";
+    const offset = Math.max(0, Math.floor(Number(params.get("offset")) || 0));
+    const limit = Math.min(
+      500,
+      Math.max(1, Math.floor(Number(params.get("limit")) || 50)),
+    );
+    const out = await withRunStore(this.sweep, run, (store) => {
+      const table = store.tables.get(name);
+      if (table === undefined) throw new HttpError(404, "no such table");
+      const columns = table.columns() as Record<string, Cell[]>;
+      const page: Record<string, Cell[]> = {};
+      for (const [c, values] of Object.entries(columns)) {
+        page[c] = values.slice(offset, offset + limit);
+      }
+      return {
+        nrows: table.nrows,
+        offset,
+        text: renderFrame(table.schema, page, offset),
+      };
+    });
+    return json(out);
+  }
+
+  #allEvents(run: RunState): EventRecord[] {
+    if (this.#events?.id !== run.id || this.#events.version !== run.version) {
+      this.#events = {
+        id: run.id,
+        version: run.version,
+        events: readRunEvents(this.sweep, run),
+      };
+    }
+    return this.#events.events;
+  }
+
+  /** `GET /api/run/events?id=`: text summaries, images (as indexes) and histograms. */
+  runEvents(params: URLSearchParams): Response {
+    const run = this.#run(params.get("id"));
+    const texts: { tag: string; step: number; text: string }[] = [];
+    const images: {
+      tag: string;
+      step: number;
+      n: number;
+      width: number;
+      height: number;
+    }[] = [];
+    const histograms = new Map<
+      string,
+      {
+        step: number;
+        min: number;
+        max: number;
+        limits: number[];
+        counts: number[];
+      }[]
+    >();
+    let n = 0;
+    for (const e of this.#allEvents(run)) {
+      for (const v of e.summary ?? []) {
+        const step = Number(e.step);
+        if (v.text !== undefined && texts.length < 2000) {
+          texts.push({ tag: v.tag, step, text: v.text.slice(0, 100_000) });
+        }
+        if (v.image !== undefined) {
+          if (images.length < 500) {
+            images.push({
+              tag: v.tag,
+              step,
+              n,
+              width: v.image.width,
+              height: v.image.height,
+            });
+          }
+          n++;
+        }
+        if (v.histogram !== undefined) {
+          const list = histograms.get(v.tag) ?? [];
+          histograms.set(v.tag, list);
+          if (list.length < 1000) {
+            const h = v.histogram;
+            list.push({
+              step,
+              min: h.min,
+              max: h.max,
+              limits: h.bucketLimit.map(finiteOr),
+              counts: h.bucket,
+            });
+          }
+        }
+      }
+    }
+    return json({
+      texts,
+      images,
+      histograms: [...histograms].map(([tag, steps]) => ({ tag, steps })),
+    });
+  }
+
+  /** `GET /api/run/image?id=&n=`: the n-th image of the run's events, as stored (PNG). */
+  runImage(params: URLSearchParams): Response {
+    const run = this.#run(params.get("id"));
+    const want = Math.floor(Number(params.get("n")));
+    let n = 0;
+    for (const e of this.#allEvents(run)) {
+      for (const v of e.summary ?? []) {
+        if (v.image === undefined) continue;
+        if (n++ !== want) continue;
+        const png = v.image.encoded;
+        const isPng = png.length > 8 && png[0] === 0x89 && png[1] === 0x50 &&
+          png[2] === 0x4e && png[3] === 0x47;
+        if (!isPng) throw new HttpError(415, "not a PNG image");
+        return new Response(png.slice() as Uint8Array<ArrayBuffer>, {
+          headers: { "content-type": "image/png" },
+        });
+      }
+    }
+    throw new HttpError(404, "no such image");
+  }
+}
+
+function finiteOr(v: number): number {
+  return Number.isFinite(v) ? v : Number.MAX_VALUE * Math.sign(v);
+}
+
+/** A series' y and x arrays of one run, or null when the run lacks it. */
+function seriesOf(
+  run: RunState,
+  key: string,
+  x: string,
+): { x: ArrayLike<number>; y: Float64Array; shift: number } | null {
+  if (key.startsWith("t:")) {
+    const slash = key.indexOf("/", 2);
+    if (slash < 0) return null;
+    const table = run.tables.get(key.slice(2, slash));
+    const y = table?.numeric.get(key.slice(slash + 1));
+    if (table === undefined || y === undefined) return null;
+    const values = y.values;
+    const column = x === "index" ? undefined : table.numeric.get(x);
+    if (column !== undefined && table.schema[x] === "int") {
+      return { x: column.values, y: values, shift: 0 };
+    }
+    return { x: indexes(values.length), y: values, shift: 0 };
+  }
+  if (key.startsWith("s:")) {
+    const s = run.tags.get(key.slice(2));
+    if (s === undefined) return null;
+    const y = s.y.values;
+    if (x === "wall") return { x: s.x.wall.values, y, shift: 0 };
+    if (x === "relative") {
+      return { x: s.x.wall.values, y, shift: run.firstWall };
+    }
+    if (x === "index") return { x: indexes(y.length), y, shift: 0 };
+    return { x: s.x.step.values, y, shift: 0 };
+  }
+  return null;
+}
+
+let indexCache = new Float64Array(0);
+function indexes(n: number): Float64Array {
+  if (indexCache.length < n) {
+    indexCache = new Float64Array(Math.max(n, indexCache.length * 2));
+    for (let i = 0; i < indexCache.length; i++) indexCache[i] = i;
+  }
+  return indexCache.subarray(0, n);
+}
+
+/**
+ * The binary answer of `/api/series`: a little-endian u32 byte length, that
+ * many bytes of JSON (`[{id, total, from, n}, ...]`), padding to 8 bytes, then
+ * per run `n` float64 x values followed by `n` float64 y values (NaN for a
+ * missing value).
+ */
+export function encodeSeries(
+  parts: {
+    id: string;
+    total: number;
+    from: number;
+    idx: Uint32Array;
+    xs: ArrayLike<number>;
+    ys: ArrayLike<number>;
+    shift: number;
+  }[],
+): Uint8Array {
+  const head = new TextEncoder().encode(JSON.stringify(
+    parts.map((p) => ({
+      id: p.id,
+      total: p.total,
+      from: p.from,
+      n: p.idx.length,
+    })),
+  ));
+  const start = Math.ceil((4 + head.length) / 8) * 8;
+  const points = parts.reduce((n, p) => n + p.idx.length, 0);
+  const out = new Uint8Array(start + points * 16);
+  new DataView(out.buffer).setUint32(0, head.length, true);
+  out.set(head, 4);
+  const f = new Float64Array(out.buffer, start, points * 2);
+  let at = 0;
+  for (const p of parts) {
+    const { idx, xs, ys, shift } = p;
+    for (let i = 0; i < idx.length; i++) f[at + i] = xs[idx[i]] - shift;
+    at += idx.length;
+    for (let i = 0; i < idx.length; i++) f[at + i] = ys[idx[i]];
+    at += idx.length;
+  }
+  return out;
+}

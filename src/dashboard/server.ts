@@ -1,0 +1,173 @@
+/**
+ * `cox dashboard`'s web server: the page and its API over one sweep, with
+ * `Deno.serve`. Nothing is served from the file system: the page's files
+ * are compiled in ({@linkcode ASSETS}), the API looks runs up by id.
+ *
+ * @module
+ */
+
+import { Api, HttpError, type NamingOptions } from "./api.ts";
+import { ASSETS } from "./assets.ts";
+import {
+  admit,
+  isLoopback,
+  newToken,
+  SECURITY_HEADERS,
+  TOKEN_COOKIE,
+} from "./guard.ts";
+import { OutsideSweepError, Sweep } from "./sweep.ts";
+
+/** How to serve a sweep. */
+export interface DashboardOptions extends NamingOptions {
+  /** The folder holding the runs. */
+  dir: string;
+  /** Address to listen on (default 127.0.0.1). Any non-loopback address requires a token. */
+  host?: string;
+  /** Port (default 6007; 0 picks a free one). */
+  port?: number;
+  /** The table of hyperparameters (default `metadata`). */
+  metadataTable?: string;
+  /** The token to require (default: a random one when `host` is not a loopback address, else none). */
+  token?: string | null;
+}
+
+/** A running dashboard. */
+export interface Dashboard {
+  /** The page's URL, with `?token=` when one is required. */
+  url: string;
+  /** `http://host:port`. */
+  origin: string;
+  /** The token required, or null. */
+  token: string | null;
+  /** The sweep it serves. */
+  sweep: Sweep;
+  /** Stops serving. */
+  shutdown(): Promise<void>;
+  /** Settles when the server has stopped. */
+  finished: Promise<void>;
+}
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+function withHeaders(
+  response: Response,
+  extra: Record<string, string> = {},
+): Response {
+  for (const [k, v] of Object.entries({ ...SECURITY_HEADERS, ...extra })) {
+    response.headers.set(k, v);
+  }
+  return response;
+}
+
+function text(status: number, body: string): Response {
+  return new Response(`${body}\n`, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+/**
+ * Reads the sweep once (so a bad `--format-str` or `--filter-param` is an
+ * error before anything is served), then serves it until `shutdown()`.
+ */
+export async function startDashboard(
+  options: DashboardOptions,
+): Promise<Dashboard> {
+  const host = options.host ?? "127.0.0.1";
+  const loopback = isLoopback(host);
+  const token = options.token !== undefined
+    ? options.token
+    : loopback
+    ? null
+    : newToken();
+  const sweep = new Sweep(options.dir, {
+    metadataTable: options.metadataTable,
+  });
+  await sweep.refresh();
+  const api = new Api(sweep, {
+    formatStr: options.formatStr,
+    filters: options.filters,
+  });
+  api.check();
+
+  const handle = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const admitted = admit(request, url, token, loopback);
+    if ("deny" in admitted) return admitted.deny;
+    const cookie: Record<string, string> = admitted.setCookie && token !== null
+      ? {
+        "set-cookie":
+          `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+      }
+      : {};
+    try {
+      return withHeaders(await route(request, url), cookie);
+    } catch (error) {
+      if (error instanceof OutsideSweepError) {
+        return withHeaders(text(403, error.message));
+      }
+      if (error instanceof HttpError) {
+        return withHeaders(text(error.status, error.message));
+      }
+      return withHeaders(
+        text(500, error instanceof Error ? error.message : String(error)),
+      );
+    }
+  };
+
+  const route = async (request: Request, url: URL): Promise<Response> => {
+    const path = url.pathname;
+    const params = url.searchParams;
+    if (request.method === "POST") {
+      if (path !== "/api/series") return text(404, "not found");
+      const body = await request.text();
+      if (body.length > MAX_BODY) return text(413, "request too large");
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return text(400, "expected a JSON body");
+      }
+      return api.series(parsed);
+    }
+    switch (path) {
+      case "/api/sweep":
+        return await api.sweepInfo(params);
+      case "/api/run":
+        return await api.runInfo(params);
+      case "/api/run/table":
+        return await api.runTable(params);
+      case "/api/run/events":
+        return api.runEvents(params);
+      case "/api/run/image":
+        return api.runImage(params);
+    }
+    const asset = ASSETS.get(path === "/" ? "/index.html" : path);
+    if (asset === undefined) return text(404, "not found");
+    return new Response(asset.body, {
+      headers: { "content-type": asset.type },
+    });
+  };
+
+  const ready = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({
+    hostname: host,
+    port: options.port ?? 6007,
+    onListen: (addr) => ready.resolve(addr),
+    onError: (error) =>
+      text(500, error instanceof Error ? error.message : String(error)),
+  }, handle);
+  const addr = await ready.promise;
+  const shown = addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
+  const origin = `http://${shown}:${addr.port}`;
+  return {
+    url: `${origin}/${token === null ? "" : `?token=${token}`}`,
+    origin,
+    token,
+    sweep,
+    shutdown: () => server.shutdown(),
+    finished: server.finished,
+  };
+}

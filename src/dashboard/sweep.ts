@@ -1,0 +1,415 @@
+/**
+ * The dashboard's only access to the sweep: which runs there are, their
+ * metadata, their tables' numeric columns and their TensorBoard scalars,
+ * kept in memory and brought up to date by {@linkcode Sweep.refresh}, which
+ * reads only what changed: a run whose `store.h5` and journal have the same
+ * size and modification time is not opened again, and an event file is read
+ * from the byte offset reached last time. Everything is read-only (stores
+ * opened with `mode: "r"`, which takes no lock and writes nothing).
+ *
+ * Table rows go through the public read path (`Store.open` read-only), which
+ * reads a changed table whole; rows past the count already held are
+ * appended ({@linkcode RunState.applyTable}), so a faster range reader can
+ * replace `readStoreTables` alone.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { Store, STORE_BASENAME, TENSORBOARD_DIR } from "../run/store.ts";
+import { firstRow } from "../cli/tensorboard.ts";
+import {
+  type EventRecord,
+  isEventFileName,
+  readEvents,
+} from "../tensorboard/read_events.ts";
+import type { Schema } from "../schema.ts";
+import { Growable, type SeriesColumns } from "./series.ts";
+
+/** A table of one run as the dashboard holds it. */
+export interface TableState {
+  schema: Schema;
+  nrows: number;
+  /** int and float columns (bools as 0/1), by name. */
+  numeric: Map<string, Growable>;
+}
+
+/** An event file read so far. */
+interface EventFileState {
+  /** Byte offset reached (the next read starts there). */
+  offset: number;
+  /** Size and mtime at the last read, to skip unchanged files. */
+  stamp: string;
+  /** Set when the file could not be read past `offset` (shown, retried when it changes). */
+  error?: string;
+}
+
+/** What the dashboard knows of one run. */
+export class RunState {
+  /** The run's folder name (its exp id). */
+  readonly id: string;
+  /** Bumped at each change; clients ask for runs changed since a version. */
+  version = 0;
+  /** Why the run cannot be read (fully), or null. */
+  broken: string | null = null;
+  /** The metadata table's first row (OBJECT/PICKLE cells decoded), or undefined. */
+  metadata: Record<string, unknown> | undefined;
+  /** Its schema, when it has a metadata table. */
+  metadataSchema: Schema | undefined;
+  readonly tables = new Map<string, TableState>();
+  /** TensorBoard scalar tags: values with `step` and `wall` x columns. */
+  readonly tags = new Map<string, SeriesColumns>();
+  /** The store's stamp (size and mtime of store.h5 and its journal) at the last read. */
+  storeStamp = "";
+  readonly eventFiles = new Map<string, EventFileState>();
+  /** The tensorboard/ folder's stamp when it was last listed. */
+  tensorboardStamp = "";
+  /** First wall time seen, for relative time. */
+  firstWall = NaN;
+
+  constructor(id: string) {
+    this.id = id;
+  }
+
+  /** Takes a table's columns as read; only rows past those held are appended. */
+  applyTable(
+    name: string,
+    schema: Schema,
+    columns: Record<string, ArrayLike<unknown>>,
+    nrows: number,
+  ): boolean {
+    let state = this.tables.get(name);
+    if (
+      state !== undefined &&
+      (nrows < state.nrows || !sameSchema(state.schema, schema))
+    ) {
+      state = undefined; // rewritten: start again
+    }
+    if (state === undefined) {
+      state = { schema, nrows: 0, numeric: new Map() };
+      for (const [column, kind] of Object.entries(schema)) {
+        if (kind === "int" || kind === "float" || kind === "bool") {
+          state.numeric.set(column, new Growable(Math.max(16, nrows)));
+        }
+      }
+      this.tables.set(name, state);
+    } else if (nrows === state.nrows) return false;
+    for (const [column, values] of state.numeric) {
+      const cells = columns[column];
+      for (let r = state.nrows; r < nrows; r++) values.push(Number(cells[r]));
+    }
+    state.nrows = nrows;
+    return true;
+  }
+
+  /** Appends the scalars of events read from an event file. */
+  applyEvents(events: EventRecord[]): boolean {
+    let changed = false;
+    for (const e of events) {
+      if (e.summary === undefined) continue;
+      for (const v of e.summary) {
+        if (v.simpleValue === undefined) continue;
+        let s = this.tags.get(v.tag);
+        if (s === undefined) {
+          s = {
+            y: new Growable(),
+            x: { step: new Growable(), wall: new Growable() },
+          };
+          this.tags.set(v.tag, s);
+        }
+        s.y.push(v.simpleValue);
+        s.x.step.push(Number(e.step));
+        s.x.wall.push(e.wallTime);
+        if (!(e.wallTime >= this.firstWall)) this.firstWall = e.wallTime;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+}
+
+function sameSchema(a: Schema, b: Schema): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+function stampOf(path: string): string {
+  try {
+    const st = Deno.statSync(path);
+    return `${st.size}:${st.mtime?.getTime() ?? 0}`;
+  } catch {
+    return "-";
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Whether `path`, with links followed, lies inside folder `root` (links followed too). */
+function inside(root: string, path: string): boolean {
+  try {
+    const base = Deno.realPathSync(root);
+    const real = Deno.realPathSync(path);
+    return real === base ||
+      real.startsWith(base.endsWith("/") ? base : `${base}/`);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `path`, an entry of folder `parent`, lies inside it: an entry that
+ * is not a link does (one lstat); a link is followed and checked.
+ */
+function entryInside(parent: string, path: string): boolean {
+  try {
+    if (!Deno.lstatSync(path).isSymlink) return true;
+  } catch {
+    return false;
+  }
+  return inside(parent, path);
+}
+
+/** Options of {@linkcode Sweep}. */
+export interface SweepOptions {
+  /** The table of hyperparameters (default `metadata`). */
+  metadataTable?: string;
+}
+
+/** The runs under one folder, as the dashboard shows them. */
+export class Sweep {
+  /** The folder given. */
+  readonly dir: string;
+  /** Its real path: nothing outside it is read. */
+  readonly root: string;
+  readonly metadataTable: string;
+  /** Runs by id, in id order. */
+  readonly runs = new Map<string, RunState>();
+  /** Highest version of any run. */
+  version = 0;
+  #refreshing: Promise<void> | null = null;
+
+  constructor(dir: string, options: SweepOptions = {}) {
+    this.dir = dir;
+    this.root = Deno.realPathSync(dir);
+    this.metadataTable = options.metadataTable ?? "metadata";
+  }
+
+  /**
+   * Finds new runs and reads what changed in every run. Concurrent calls
+   * share one pass. Never throws: a run that cannot be read is marked broken.
+   */
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#refresh().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  async #refresh(): Promise<void> {
+    let names: string[];
+    try {
+      names = [...Deno.readDirSync(this.dir)].filter((e) =>
+        e.isDirectory || e.isSymlink
+      ).map((e) => e.name);
+    } catch {
+      return; // the folder itself went away: keep what is shown
+    }
+    const all = new Set(names);
+    names = names.filter((n) =>
+      !(n.endsWith("_snapshot") && all.has(n.slice(0, -"_snapshot".length)))
+    ).sort();
+    let i = 0;
+    for (const name of names) {
+      const path = join(this.dir, name);
+      const known = this.runs.get(name);
+      if (known === undefined) {
+        if (!isRunFolder(path)) continue;
+        this.runs.set(name, new RunState(name));
+      }
+      const run = this.runs.get(name)!;
+      const before = run.version;
+      try {
+        if (!entryInside(this.root, path)) {
+          this.#mark(run, "the run folder links outside the sweep");
+          continue;
+        }
+        await this.#readStore(run, path);
+        this.#readEventFiles(run, path);
+      } catch (error) {
+        this.#mark(run, message(error));
+      }
+      if (run.version !== before) run.version = ++this.version;
+      // let the server answer requests during a long first pass
+      if (++i % 50 === 0) await new Promise((r) => setTimeout(r, 0));
+    }
+    // keep the map in id order when runs appear
+    if (this.runs.size > 0) {
+      const sorted = [...this.runs].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      this.runs.clear();
+      for (const [k, v] of sorted) this.runs.set(k, v);
+    }
+  }
+
+  #mark(run: RunState, why: string): void {
+    if (run.broken === why) return;
+    run.broken = why;
+    run.version++;
+  }
+
+  async #readStore(run: RunState, path: string): Promise<void> {
+    const storePath = join(path, STORE_BASENAME);
+    const stamp = `${stampOf(storePath)}|${stampOf(`${storePath}.journal`)}`;
+    if (stamp === run.storeStamp) return;
+    run.storeStamp = stamp;
+    if (stamp.startsWith("-|")) return; // no store.h5 (yet)
+    if (!entryInside(path, storePath)) {
+      throw new Error(`${STORE_BASENAME} links outside the run`);
+    }
+    const changed = await readStoreTables(this.dir, run, this.metadataTable);
+    if (run.broken !== null) run.broken = null;
+    if (changed) run.version++;
+  }
+
+  #readEventFiles(run: RunState, path: string): void {
+    const dir = join(path, TENSORBOARD_DIR);
+    const dirStamp = stampOf(dir);
+    if (dirStamp === "-") return; // no tensorboard/ folder
+    if (!entryInside(path, dir)) {
+      throw new Error(`${TENSORBOARD_DIR}/ links outside the run`);
+    }
+    // a new file changes the folder's mtime: list it only then
+    let files: string[];
+    if (dirStamp === run.tensorboardStamp) {
+      files = [...run.eventFiles.keys()];
+    } else {
+      let entries: Deno.DirEntry[];
+      try {
+        entries = [...Deno.readDirSync(dir)];
+      } catch {
+        return;
+      }
+      run.tensorboardStamp = dirStamp;
+      files = entries.filter((e) =>
+        (e.isFile || e.isSymlink) && isEventFileName(e.name)
+      ).map((e) => join(dir, e.name)).sort();
+    }
+    for (const file of files) {
+      const stamp = stampOf(file);
+      const state = run.eventFiles.get(file) ??
+        { offset: 0, stamp: "" };
+      if (state.stamp === stamp) continue;
+      state.stamp = stamp;
+      run.eventFiles.set(file, state);
+      if (!entryInside(dir, file) || !inside(path, file)) {
+        state.error = `${file.slice(path.length + 1)} links outside the run`;
+        run.broken = state.error;
+        run.version++;
+        continue;
+      }
+      const size = Number(stamp.split(":")[0]);
+      if (size < state.offset) {
+        // replaced by a shorter file: read every file again
+        run.tags.clear();
+        for (const s of run.eventFiles.values()) s.offset = 0;
+      }
+      try {
+        const result = readEvents(file, {
+          startOffsets: { [file]: state.offset },
+        });
+        state.offset = result.files[0].end;
+        delete state.error;
+        if (run.applyEvents(result.events)) run.version++;
+      } catch (error) {
+        state.error = message(error);
+        run.broken = `${file.slice(path.length + 1)}: ${state.error}`;
+        run.version++;
+      }
+    }
+  }
+}
+
+function isRunFolder(path: string): boolean {
+  for (const name of [STORE_BASENAME, TENSORBOARD_DIR]) {
+    try {
+      Deno.statSync(join(path, name));
+      return true;
+    } catch {
+      // not this one
+    }
+  }
+  return false;
+}
+
+/**
+ * Opens a run read-only and takes its tables: the metadata row, and the
+ * numeric columns' rows past those already held. Returns whether anything
+ * changed.
+ */
+async function readStoreTables(
+  dir: string,
+  run: RunState,
+  metadataTable: string,
+): Promise<boolean> {
+  using store = await Store.open(dir, run.id, { mode: "r" });
+  let changed = false;
+  for (const [name, table] of store.tables) {
+    const held = run.tables.get(name);
+    const nrows = table.nrows;
+    if (held !== undefined && held.nrows === nrows) continue;
+    if (name === metadataTable) {
+      run.metadata = firstRow(table);
+      run.metadataSchema = { ...table.schema };
+    }
+    const numeric = Object.entries(table.schema).some(([, k]) =>
+      k === "int" || k === "float" || k === "bool"
+    );
+    const columns = numeric || name === metadataTable
+      ? table.columns() as Record<string, ArrayLike<unknown>>
+      : {};
+    if (run.applyTable(name, { ...table.schema }, columns, nrows)) {
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/** A request for something that lies outside the sweep (through a link). */
+export class OutsideSweepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OutsideSweepError";
+  }
+}
+
+/** One run's tables, for the one-run view: opened read-only each time. */
+export async function withRunStore<T>(
+  sweep: Sweep,
+  run: RunState,
+  f: (store: Store) => T,
+): Promise<T> {
+  const path = join(sweep.dir, run.id);
+  if (!inside(sweep.root, path) || !inside(path, join(path, STORE_BASENAME))) {
+    throw new OutsideSweepError("the run's store lies outside the sweep");
+  }
+  using store = await Store.open(sweep.dir, run.id, { mode: "r" });
+  return f(store);
+}
+
+/** Every event of a run (for the one-run view), read on demand; event files linking out are left out. */
+export function readRunEvents(sweep: Sweep, run: RunState): EventRecord[] {
+  const path = join(sweep.dir, run.id);
+  const dir = join(path, TENSORBOARD_DIR);
+  if (!inside(sweep.root, path) || !inside(path, dir)) return [];
+  const out: EventRecord[] = [];
+  for (const file of [...run.eventFiles.keys()].sort()) {
+    if (!inside(path, file)) continue;
+    try {
+      for (const e of readEvents(file).events) out.push(e);
+    } catch {
+      // shown as broken in the runs table already
+    }
+  }
+  return out;
+}

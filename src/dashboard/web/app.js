@@ -1,0 +1,955 @@
+// The dashboard page: the runs table, the charts, the comparison views and
+// the one-run view, kept up to date by polling the server for what changed.
+
+import { fetchSeries, getJson } from "./api.js";
+import { LineChart } from "./chart.js";
+import { colorOf, download, formatNumber, h, PALETTE } from "./dom.js";
+import { compileFilter } from "./filter.js";
+import { aggregate } from "./group.js";
+import { ParallelCoordinates } from "./parcoords.js";
+import { showRun } from "./run_view.js";
+import { Scatter } from "./scatter.js";
+import { smooth } from "./smooth.js";
+import { VirtualTable } from "./table.js";
+
+const POLL_MS = 1000;
+const MAX_LINES = 2000;
+
+const state = {
+  version: -1,
+  metadataTable: "metadata",
+  columns: [], // [{name, kind}]
+  series: [], // [{key, xs}]
+  runs: new Map(), // id -> run
+  selected: new Set(),
+  filterText: "",
+  filter: () => true,
+  brushes: new Map(),
+  sort: { key: "exp_id", dir: 1 },
+  showAll: false,
+  table: "",
+  best: "min",
+  x: "step",
+  smoothing: { mode: "ema", weight: 0.6, window: 10 },
+  logX: false,
+  logY: false,
+  groupBy: "",
+  band: "minmax",
+  seriesFilter: "",
+  data: new Map(), // key -> {x, width, logX, runs: Map id -> {total, xs, ys}}
+  drawn: new Map(), // key -> lines drawn (for tests)
+  charts: new Map(), // key -> {card, canvas, chart, visible}
+  tab: "runs",
+  openRun: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+// ------------------------------------------------------------ columns
+
+function labelOf(key) {
+  if (key.startsWith("t:")) {
+    const rest = key.slice(2);
+    const slash = rest.indexOf("/");
+    return rest.slice(0, slash) === state.table ? rest.slice(slash + 1) : rest;
+  }
+  return key.slice(2);
+}
+
+function tableOf(key) {
+  return key.startsWith("t:") ? key.slice(2, key.indexOf("/", 2)) : null;
+}
+
+/** Series whose figures the runs table shows: the chosen table's columns and every scalar tag. */
+function statSeries() {
+  return state.series.filter((s) =>
+    s.key.startsWith("s:") || tableOf(s.key) === state.table
+  );
+}
+
+const STATS = { n: 0, last: 1, min: 2, max: 3 };
+
+function statGetter(key, stat) {
+  if (stat === "best") {
+    return (r) => r.stats[key]?.[state.best === "min" ? 4 : 5] ?? null;
+  }
+  const i = STATS[stat];
+  return (r) => r.stats[key]?.[i] ?? null;
+}
+
+function metaGetter(name) {
+  return (r) => (r.meta === null ? null : r.meta[name] ?? null);
+}
+
+function varies(name) {
+  let first;
+  let seen = false;
+  for (const r of state.runs.values()) {
+    const v = r.meta === null ? null : r.meta[name];
+    if (!seen) {
+      first = v;
+      seen = true;
+    } else if (v !== first) return true;
+  }
+  return false;
+}
+
+function tableColumns() {
+  const cols = [
+    { key: "name", label: "run", width: 260, get: (r) => r.name },
+  ];
+  for (const c of state.columns) {
+    if (!state.showAll && state.runs.size > 1 && !varies(c.name)) continue;
+    const numeric = c.kind === "int" || c.kind === "float";
+    cols.push({
+      key: `m:${c.name}`,
+      label: c.name,
+      width: numeric ? 90 : 120,
+      numeric,
+      get: metaGetter(c.name),
+    });
+  }
+  if (state.showAll) {
+    cols.push({ key: "exp_id", label: "exp_id", width: 260, get: (r) => r.id });
+  }
+  for (const s of statSeries()) {
+    const l = labelOf(s.key);
+    for (const stat of ["last", "min", "max", "best"]) {
+      const what = stat === "best"
+        ? `${
+          state.x === "wall" || state.x === "relative" ? "step" : "x"
+        } of ${state.best}`
+        : stat;
+      cols.push({
+        key: `${stat}:${s.key}`,
+        label: `${l} ${stat === "best" ? `@${state.best}` : stat}`,
+        title: `${l}: ${what}`,
+        width: 92,
+        numeric: true,
+        get: statGetter(s.key, stat),
+      });
+    }
+  }
+  return cols;
+}
+
+/** Every name a filter expression may use, with its type. */
+function resolver() {
+  const names = new Map();
+  names.set("exp_id", { type: "string", get: (r) => r.id });
+  names.set("name", { type: "string", get: (r) => r.name });
+  names.set("broken", { type: "bool", get: (r) => r.broken !== null });
+  for (const c of state.columns) {
+    const type = c.kind === "int" || c.kind === "float"
+      ? "number"
+      : c.kind === "bool"
+      ? "bool"
+      : "string";
+    names.set(c.name, { type, get: metaGetter(c.name) });
+  }
+  for (const s of state.series) {
+    for (const stat of ["last", "min", "max", "best", "n"]) {
+      const get = statGetter(s.key, stat);
+      const full = s.key.slice(2);
+      if (!names.has(`${full}.${stat}`)) {
+        names.set(`${full}.${stat}`, { type: "number", get });
+      }
+      const short = labelOf(s.key);
+      if (!names.has(`${short}.${stat}`)) {
+        names.set(`${short}.${stat}`, { type: "number", get });
+      }
+    }
+  }
+  return names;
+}
+
+// ------------------------------------------------------------ filtering
+
+function applyFilterText(text) {
+  state.filterText = text;
+  const names = resolver();
+  try {
+    state.filter = compileFilter(text, (n) => names.get(n) ?? null, [
+      ...names.keys(),
+    ]);
+    $("filter-error").textContent = "";
+    $("filter").classList.remove("bad");
+  } catch (e) {
+    $("filter-error").textContent = e.message;
+    $("filter").classList.add("bad");
+  }
+}
+
+let pcAxes = [];
+
+function passes(run) {
+  return state.filter(run) &&
+    ParallelCoordinates.passes(pcAxes, state.brushes, run);
+}
+
+function compareValues(a, b) {
+  const an = a === null || a === undefined, bn = b === null || b === undefined;
+  if (an || bn) return an && bn ? 0 : an ? 1 : -1;
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "number") return -1;
+  if (typeof b === "number") return 1;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+function visibleRuns() {
+  const runs = [...state.runs.values()].filter(passes);
+  const col = tableColumns().find((c) => c.key === state.sort.key);
+  const get = col?.get ?? ((r) => r.id);
+  const dir = state.sort.dir;
+  runs.sort((a, b) => {
+    const c = compareValues(get(a), get(b));
+    // missing values last whichever the direction
+    const an = get(a) === null || get(a) === undefined,
+      bn = get(b) === null || get(b) === undefined;
+    if (an !== bn) return an ? 1 : -1;
+    return c * dir || (a.id < b.id ? -1 : 1);
+  });
+  return runs;
+}
+
+/** The runs the charts show: the selected ones that pass the filters, else every run that does. */
+function chartedRuns() {
+  const shown = [...state.runs.values()].filter(passes);
+  const chosen = shown.filter((r) => state.selected.has(r.id));
+  return (chosen.length > 0 ? chosen : shown).slice(0, MAX_LINES);
+}
+
+// ------------------------------------------------------------ table
+
+let table;
+
+function renderTable() {
+  const rows = visibleRuns();
+  table.set(tableColumns(), rows, state.sort);
+  $("count").textContent = `${rows.length} of ${state.runs.size} runs` +
+    (state.selected.size ? `, ${state.selected.size} selected` : "");
+  globalThis.__cox.tableRows = rows.map((r) => r.id);
+}
+
+function exportCsv() {
+  const cols = [
+    { key: "exp_id", label: "exp_id", get: (r) => r.id },
+    ...tableColumns().map((c) =>
+      c.key === "name" ? { ...c, label: "name" } : c
+    ),
+  ];
+  const seen = new Set();
+  const unique = cols.filter((
+    c,
+  ) => (seen.has(c.label) ? false : seen.add(c.label)));
+  const q = (v) => {
+    if (v === null || v === undefined) return "";
+    const s = String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  const lines = [unique.map((c) => q(c.label)).join(",")];
+  for (const r of visibleRuns()) {
+    lines.push(unique.map((c) => q(c.get(r))).join(","));
+  }
+  download(
+    "runs.csv",
+    new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv" }),
+  );
+}
+
+// ------------------------------------------------------------ charts
+
+function xFor(key) {
+  const s = state.series.find((t) => t.key === key);
+  if (key.startsWith("s:")) {
+    return ["step", "wall", "relative"].includes(state.x) ? state.x : "step";
+  }
+  return s?.xs.includes(state.x) ? state.x : "index";
+}
+
+function chartWidth() {
+  const any = state.charts.values().next().value;
+  return Math.max(200, Math.round(any?.canvas.clientWidth || 500));
+}
+
+async function ensureData(key, runs) {
+  const x = xFor(key);
+  let entry = state.data.get(key);
+  if (entry === undefined || entry.x !== x || entry.logX !== state.logX) {
+    entry = { x, logX: state.logX, width: chartWidth(), runs: new Map() };
+    state.data.set(key, entry);
+  }
+  const missing = runs.filter((r) =>
+    !entry.runs.has(r.id) && r.stats[key] !== undefined
+  );
+  for (let i = 0; i < missing.length; i += 500) {
+    const part = missing.slice(i, i + 500);
+    const got = await fetchSeries(
+      key,
+      x,
+      entry.width,
+      entry.logX,
+      part.map((r) => [r.id, 0]),
+    );
+    for (const p of got) {
+      entry.runs.set(p.id, {
+        total: p.total,
+        xs: Array.from(p.x),
+        ys: Array.from(p.y),
+      });
+    }
+  }
+}
+
+/** Fetches only the points added since the last fetch, for runs that changed. */
+async function extendData(changed) {
+  const jobs = [];
+  for (const [key, entry] of state.data) {
+    const want = changed.filter((r) => r.stats[key] !== undefined);
+    const have = want.filter((r) => entry.runs.has(r.id));
+    if (have.length === 0) continue;
+    jobs.push(
+      fetchSeries(
+        key,
+        entry.x,
+        entry.width,
+        entry.logX,
+        have.map((r) => [r.id, entry.runs.get(r.id).total]),
+      ).then((got) => {
+        for (const p of got) {
+          const held = entry.runs.get(p.id);
+          if (held === undefined) continue;
+          if (p.from !== held.total) {
+            entry.runs.delete(p.id); // rewritten: fetched again on the next draw
+            continue;
+          }
+          for (let i = 0; i < p.x.length; i++) {
+            held.xs.push(p.x[i]);
+            held.ys.push(p.y[i]);
+          }
+          held.total = p.total;
+        }
+      }),
+    );
+  }
+  await Promise.all(jobs);
+}
+
+function groupKey(run) {
+  if (!state.groupBy) return "";
+  const v = run.meta === null ? null : run.meta[state.groupBy];
+  return v === null || v === undefined ? "(none)" : String(v);
+}
+
+async function drawChart(key) {
+  const c = state.charts.get(key);
+  if (c === undefined) return;
+  const runs = chartedRuns().filter((r) => r.stats[key] !== undefined);
+  await ensureData(key, runs);
+  const entry = state.data.get(key);
+  const lines = [];
+  const bands = [];
+  const drawn = [];
+  const smoothed = new Map();
+  for (const r of runs) {
+    const d = entry.runs.get(r.id);
+    if (d === undefined) continue;
+    const ys = smooth(d.ys, state.smoothing);
+    smoothed.set(r.id, { xs: d.xs, ys, raw: d.ys });
+  }
+  if (state.groupBy) {
+    const groups = new Map();
+    for (const r of runs) {
+      const s = smoothed.get(r.id);
+      if (s === undefined) continue;
+      const g = groupKey(r);
+      if (!groups.has(g)) groups.set(g, []);
+      groups.get(g).push({ x: s.xs, y: s.ys });
+    }
+    let k = 0;
+    for (
+      const [g, members] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    ) {
+      const agg = aggregate(members, 200, state.logX, state.band);
+      const color = PALETTE[k++ % PALETTE.length];
+      if (agg === null) continue;
+      bands.push({ color, x: agg.x, lo: agg.lo, hi: agg.hi });
+      lines.push({
+        label: `${state.groupBy} = ${g} (${members.length} runs)`,
+        color,
+        x: agg.x,
+        y: agg.mean,
+        width: 2,
+      });
+    }
+  } else {
+    for (const r of runs) {
+      const s = smoothed.get(r.id);
+      if (s === undefined) continue;
+      // the raw curve behind the smoothed one, when few runs are drawn
+      if (runs.length <= 20 && s.ys !== s.raw) {
+        lines.push({
+          label: r.name,
+          color: "rgba(0,0,0,0.08)",
+          x: s.xs,
+          y: s.raw,
+          faint: true,
+          id: r.id,
+        });
+      }
+      lines.push({
+        label: r.name,
+        color: colorOf(r.id),
+        x: s.xs,
+        y: s.ys,
+        id: r.id,
+      });
+      drawn.push(r.id);
+    }
+  }
+  c.chart.draw({ lines, bands, logX: state.logX, logY: state.logY });
+  c.lines = lines.filter((l) => !l.faint);
+  state.drawn.set(key, { runs: drawn, smoothed });
+}
+
+function makeChartCard(key) {
+  const canvas = h("canvas", { class: "chart" });
+  const chart = new LineChart(canvas);
+  const title = labelOf(key);
+  const card = h(
+    "div",
+    { class: "card", dataset: { key } },
+    h(
+      "div",
+      { class: "card-head" },
+      h(
+        "span",
+        { class: "card-title", title: key },
+        (key.startsWith("s:") ? "tag " : `${tableOf(key)} · `) + title,
+      ),
+      h("button", {
+        class: "small",
+        title: "save this chart as PNG",
+        onclick: () =>
+          canvas.toBlob(
+            (b) => download(`${title.replace(/[^\w.-]+/g, "_")}.png`, b),
+            "image/png",
+          ),
+      }, "PNG"),
+    ),
+    canvas,
+  );
+  const entry = { card, canvas, chart, visible: false, lines: [] };
+  canvas.addEventListener("mousemove", (e) => hover(entry, e));
+  canvas.addEventListener("mouseleave", () => ($("tooltip").hidden = true));
+  return entry;
+}
+
+function hover(entry, e) {
+  const rect = entry.canvas.getBoundingClientRect();
+  const saved = entry.chart.spec;
+  entry.chart.spec = { ...saved, lines: entry.lines ?? [] };
+  const hit = entry.chart.nearest(e.clientX - rect.left, e.clientY - rect.top);
+  entry.chart.spec = saved;
+  const tip = $("tooltip");
+  if (hit === null) {
+    tip.hidden = true;
+    return;
+  }
+  tip.replaceChildren(
+    h("div", { class: "tip-name" }, hit.line.label),
+    h("div", {}, `x ${formatNumber(hit.x)}   y ${formatNumber(hit.y)}`),
+  );
+  tip.style.left = `${e.clientX + 14}px`;
+  tip.style.top = `${e.clientY + 10}px`;
+  tip.hidden = false;
+}
+
+const observer = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    const key = e.target.dataset.key;
+    const c = state.charts.get(key);
+    if (c === undefined) continue;
+    const was = c.visible;
+    c.visible = e.isIntersecting;
+    if (c.visible && !was) schedule(key);
+  }
+}, { rootMargin: "200px" });
+
+const queued = new Set();
+let drawing = null;
+function schedule(key) {
+  queued.add(key);
+  drawing ??= (async () => {
+    await new Promise((r) => setTimeout(r, 0));
+    while (queued.size > 0) {
+      const next = [...queued];
+      queued.clear();
+      await Promise.all(
+        next.map((k) =>
+          drawChart(k).catch((e) => console.warn(`chart ${k}: ${e.message}`))
+        ),
+      );
+    }
+    drawing = null;
+    globalThis.__cox.chartsDrawn++;
+    if (globalThis.__cox.firstChartsAt === null) {
+      globalThis.__cox.firstChartsAt = performance.now();
+      document.body.dataset.charts = "drawn";
+    }
+  })();
+}
+
+function redrawCharts() {
+  for (const [key, c] of state.charts) if (c.visible) schedule(key);
+}
+
+function renderChartList() {
+  const box = $("charts");
+  let re = null;
+  try {
+    re = state.seriesFilter ? new RegExp(state.seriesFilter, "i") : null;
+  } catch {
+    re = null;
+  }
+  const keys = state.series.map((s) => s.key).filter((k) =>
+    re === null || re.test(k.slice(2))
+  );
+  for (const key of keys) {
+    if (!state.charts.has(key)) {
+      const c = makeChartCard(key);
+      state.charts.set(key, c);
+      observer.observe(c.card);
+    }
+  }
+  box.replaceChildren(...keys.map((k) => state.charts.get(k).card));
+  if (keys.length === 0) {
+    box.replaceChildren(
+      h("p", { class: "muted" }, "No scalar series in these runs."),
+    );
+  }
+}
+
+// ------------------------------------------------------------ compare
+
+let parcoords, scatter;
+
+function metricOptions() {
+  const out = [];
+  for (const s of state.series) {
+    for (const stat of ["last", "min", "max"]) {
+      out.push({
+        value: `${stat}:${s.key}`,
+        label: `${s.key.slice(2)} ${stat}`,
+      });
+    }
+  }
+  return out;
+}
+
+function getterFor(value) {
+  if (value.startsWith("m:")) return metaGetter(value.slice(2));
+  const i = value.indexOf(":");
+  return statGetter(value.slice(i + 1), value.slice(0, i));
+}
+
+function fillSelect(select, options, keep) {
+  const old = keep ?? select.value;
+  select.replaceChildren(
+    ...options.map((o) => h("option", { value: o.value }, o.label)),
+  );
+  if (options.some((o) => o.value === old)) select.value = old;
+}
+
+/** The metric shown first: the last value of the chosen table's first float column (else of any series). */
+function defaultMetric() {
+  const floats = statSeries().filter((s) =>
+    s.key.startsWith("t:") &&
+    !s.xs.includes(s.key.slice(s.key.indexOf("/") + 1))
+  );
+  const s = floats[0] ?? state.series[0];
+  return s === undefined ? undefined : `last:${s.key}`;
+}
+
+function renderCompare() {
+  const metaOpts = state.columns.map((c) => ({
+    value: `m:${c.name}`,
+    label: c.name,
+  }));
+  const metrics = metricOptions();
+  const metric0 = defaultMetric();
+  fillSelect($("pc-metric"), metrics, $("pc-metric").value || metric0);
+  const numericMeta = state.columns.filter((c) =>
+    c.kind === "int" || c.kind === "float"
+  ).map((c) => `m:${c.name}`);
+  fillSelect(
+    $("sc-x"),
+    [...metaOpts, ...metrics],
+    $("sc-x").value || numericMeta[0],
+  );
+  fillSelect($("sc-y"), metrics, $("sc-y").value || metric0);
+  const all = [...state.runs.values()];
+  const axes = state.columns.filter((c) =>
+    varies(c.name) || state.columns.length <= 2
+  )
+    .map((c) => ({
+      key: `m:${c.name}`,
+      label: c.name,
+      get: metaGetter(c.name),
+    }));
+  const metric = $("pc-metric").value;
+  if (metric) {
+    axes.push({
+      key: metric,
+      label: metrics.find((m) => m.value === metric)?.label ?? metric,
+      get: getterFor(metric),
+    });
+  }
+  parcoords.draw(
+    axes,
+    all,
+    (r) =>
+      state.filter(r) &&
+      ParallelCoordinates.passes(parcoords.axes, state.brushes, r),
+    state.brushes,
+    (r) => colorOf(r.id),
+  );
+  pcAxes = parcoords.axes;
+  const shown = all.filter(passes);
+  if ($("sc-x").value && $("sc-y").value) {
+    scatter.draw(
+      shown,
+      getterFor($("sc-x").value),
+      getterFor($("sc-y").value),
+      (r) => colorOf(r.id),
+      (r) => r.name,
+    );
+  }
+  renderDiff();
+}
+
+function renderDiff() {
+  const picked = [...state.selected].map((id) => state.runs.get(id)).filter(
+    Boolean,
+  ).slice(0, 30);
+  const box = $("diff");
+  if (picked.length === 0) {
+    box.replaceChildren(
+      h(
+        "p",
+        { class: "muted" },
+        "Select runs in the table (checkboxes) to compare their metadata side by side.",
+      ),
+    );
+    return;
+  }
+  const onlyDiff = $("diff-only").checked;
+  const head = h(
+    "tr",
+    {},
+    h("th", {}, "column"),
+    ...picked.map((r) => h("th", { title: r.id }, r.name)),
+  );
+  const rows = [];
+  for (const c of state.columns) {
+    const values = picked.map((
+      r,
+    ) => (r.meta === null ? null : r.meta[c.name] ?? null));
+    const differs = values.some((v) => v !== values[0]);
+    if (onlyDiff && !differs) continue;
+    rows.push(
+      h(
+        "tr",
+        { class: differs ? "differs" : "" },
+        h("th", {}, c.name),
+        ...values.map((v) =>
+          h(
+            "td",
+            {},
+            v === null
+              ? "—"
+              : typeof v === "number"
+              ? formatNumber(v)
+              : String(v),
+          )
+        ),
+      ),
+    );
+  }
+  box.replaceChildren(
+    h(
+      "table",
+      { class: "diff" },
+      h("thead", {}, head),
+      h("tbody", {}, ...rows),
+    ),
+  );
+}
+
+function onBrush(key, range) {
+  if (range === null) state.brushes.delete(key);
+  else state.brushes.set(key, range);
+  renderTable();
+  renderCompare();
+  state.data.forEach(() => {});
+  redrawCharts();
+}
+
+// ------------------------------------------------------------ tabs
+
+function showTab(tab) {
+  state.tab = tab;
+  for (const t of ["runs", "compare", "run"]) {
+    $(`view-${t}`).hidden = t !== tab;
+    $(`tab-${t}`).classList.toggle("active", t === tab);
+  }
+  if (tab === "compare") renderCompare();
+  if (tab === "runs") table.refresh();
+}
+
+function openRun(id) {
+  state.openRun = id;
+  $("tab-run").disabled = false;
+  showTab("run");
+  showRun($("run-view"), id).catch((e) =>
+    $("run-view").replaceChildren(h("p", { class: "broken" }, e.message))
+  );
+}
+
+// ------------------------------------------------------------ data
+
+function merge(answer) {
+  state.metadataTable = answer.metadataTable;
+  state.columns = answer.columns;
+  const newSeries = answer.series.map((s) => s.key).join("\n") !==
+    state.series.map((s) => s.key).join("\n");
+  state.series = answer.series;
+  const changed = [];
+  for (const r of answer.runs) {
+    state.runs.set(r.id, r);
+    changed.push(r);
+  }
+  state.version = answer.version;
+  return { changed, newSeries };
+}
+
+function chooseTable() {
+  const tables = [
+    ...new Set(
+      state.series.map((s) => tableOf(s.key)).filter((t) => t !== null),
+    ),
+  ];
+  fillSelect(
+    $("table-choice"),
+    tables.map((t) => ({ value: t, label: t })),
+    state.table,
+  );
+  if (!tables.includes(state.table)) {
+    // the per-step table with the most rows in the first run
+    const first = state.runs.values().next().value;
+    tables.sort((a, b) => (first?.rows[b] ?? 0) - (first?.rows[a] ?? 0));
+    state.table = tables[0] ?? "";
+    $("table-choice").value = state.table;
+  }
+}
+
+function fillControls() {
+  chooseTable();
+  const ints = new Set();
+  for (const s of state.series) {
+    for (
+      const x of s.xs
+    ) if (x !== "step" && x !== "wall" && x !== "relative") ints.add(x);
+  }
+  fillSelect($("x-axis"), [
+    { value: "step", label: "step (tags) / row (tables)" },
+    { value: "wall", label: "wall time (tags)" },
+    { value: "relative", label: "relative time (tags)" },
+    ...[...ints].map((c) => ({ value: c, label: `column ${c} (tables)` })),
+  ], state.x);
+  fillSelect($("group-by"), [
+    { value: "", label: "no grouping" },
+    ...state.columns.map((c) => ({ value: c.name, label: c.name })),
+  ], state.groupBy);
+}
+
+async function poll() {
+  try {
+    const answer = await getJson("/api/sweep", {
+      since: String(state.version),
+    });
+    const { changed, newSeries } = merge(answer);
+    if (changed.length > 0 || newSeries) {
+      if (newSeries) {
+        fillControls();
+        renderChartList();
+      }
+      applyFilterText(state.filterText);
+      renderTable();
+      await extendData(changed);
+      redrawCharts();
+      if (state.tab === "compare") renderCompare();
+      globalThis.__cox.updates++;
+    }
+    $("status").textContent = `live · ${new Date().toLocaleTimeString()}`;
+    $("status").classList.remove("bad");
+  } catch (e) {
+    $("status").textContent = `cannot reach the server: ${e.message}`;
+    $("status").classList.add("bad");
+  }
+  setTimeout(poll, POLL_MS);
+}
+
+async function start() {
+  globalThis.__cox = {
+    state,
+    updates: 0,
+    chartsDrawn: 0,
+    firstTableAt: null,
+    firstChartsAt: null,
+    /** The values drawn for run `id` in chart `key`: {x, raw, smoothed}. */
+    drawnSeries(key, id) {
+      const s = state.drawn.get(key)?.smoothed.get(id);
+      return s === undefined
+        ? null
+        : { x: [...s.xs], raw: [...s.raw], smoothed: [...s.ys] };
+    },
+    chartRuns(key) {
+      return state.drawn.get(key)?.runs ?? [];
+    },
+    setFilter(text) {
+      $("filter").value = text;
+      applyFilterText(text);
+      renderTable();
+      redrawCharts();
+    },
+  };
+  table = new VirtualTable($("runs-table"), {
+    onSort: (key) => {
+      state.sort = { key, dir: state.sort.key === key ? -state.sort.dir : 1 };
+      renderTable();
+    },
+    onToggle: (id, on) => {
+      if (on) state.selected.add(id);
+      else state.selected.delete(id);
+      renderTable();
+      redrawCharts();
+    },
+    onToggleAll: (on) => {
+      for (const r of visibleRuns()) {
+        on ? state.selected.add(r.id) : state.selected.delete(r.id);
+      }
+      renderTable();
+      redrawCharts();
+    },
+    onOpen: openRun,
+    isSelected: (id) => state.selected.has(id),
+  });
+  parcoords = new ParallelCoordinates($("parcoords"), onBrush);
+  scatter = new Scatter($("scatter"));
+  const sc = scatter.chart;
+  $("scatter").addEventListener(
+    "mousemove",
+    (e) => hover({ canvas: $("scatter"), chart: sc, lines: sc.spec.lines }, e),
+  );
+  $("scatter").addEventListener(
+    "mouseleave",
+    () => ($("tooltip").hidden = true),
+  );
+
+  const answer = await getJson("/api/sweep");
+  merge(answer);
+  $("sweep-info").textContent = `${answer.total} runs`;
+  fillControls();
+  applyFilterText("");
+  renderTable();
+  globalThis.__cox.firstTableAt = performance.now();
+  document.body.dataset.table = "drawn";
+  renderChartList();
+
+  // controls
+  $("filter").addEventListener("input", (e) => {
+    applyFilterText(e.target.value);
+    renderTable();
+    redrawCharts();
+  });
+  $("show-all").addEventListener("change", (e) => {
+    state.showAll = e.target.checked;
+    renderTable();
+  });
+  $("table-choice").addEventListener("change", (e) => {
+    state.table = e.target.value;
+    applyFilterText(state.filterText);
+    renderTable();
+  });
+  $("best").addEventListener("change", (e) => {
+    state.best = e.target.value;
+    renderTable();
+  });
+  $("csv").addEventListener("click", exportCsv);
+  $("clear-selection").addEventListener("click", () => {
+    state.selected.clear();
+    renderTable();
+    redrawCharts();
+  });
+  $("series-filter").addEventListener("input", (e) => {
+    state.seriesFilter = e.target.value;
+    renderChartList();
+  });
+  $("x-axis").addEventListener("change", (e) => {
+    state.x = e.target.value;
+    renderTable();
+    redrawCharts();
+  });
+  $("smoothing").addEventListener("change", (e) => {
+    state.smoothing.mode = e.target.value;
+    redrawCharts();
+  });
+  $("weight").addEventListener("input", (e) => {
+    state.smoothing.weight = Number(e.target.value);
+    $("weight-value").textContent = e.target.value;
+    if (state.smoothing.mode === "ema") redrawCharts();
+  });
+  $("window").addEventListener("change", (e) => {
+    state.smoothing.window = Number(e.target.value);
+    if (state.smoothing.mode === "ma") redrawCharts();
+  });
+  $("log-x").addEventListener("change", (e) => {
+    state.logX = e.target.checked;
+    redrawCharts();
+  });
+  $("log-y").addEventListener("change", (e) => {
+    state.logY = e.target.checked;
+    redrawCharts();
+  });
+  $("group-by").addEventListener("change", (e) => {
+    state.groupBy = e.target.value;
+    redrawCharts();
+  });
+  $("band").addEventListener("change", (e) => {
+    state.band = e.target.value;
+    redrawCharts();
+  });
+  for (const id of ["pc-metric", "sc-x", "sc-y"]) {
+    $(id).addEventListener("change", renderCompare);
+  }
+  $("diff-only").addEventListener("change", renderDiff);
+  $("pc-clear").addEventListener("click", () => {
+    state.brushes.clear();
+    onBrush("", null);
+  });
+  for (const t of ["runs", "compare", "run"]) {
+    $(`tab-${t}`).addEventListener("click", () => showTab(t));
+  }
+  globalThis.addEventListener("resize", () => {
+    redrawCharts();
+    if (state.tab === "compare") renderCompare();
+  });
+  setTimeout(poll, POLL_MS);
+}
+
+start().catch((e) => {
+  document.body.prepend(
+    h("p", { class: "broken" }, `The dashboard could not start: ${e.message}`),
+  );
+});
