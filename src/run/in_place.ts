@@ -46,6 +46,8 @@ export class StoreBusyError extends StoreFileError {
 }
 
 const PAGE = 4096;
+/** Changed ranges closer than this are written (and saved) as one. */
+const MERGE_GAP = 512;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function sleepSync(ms: number): void {
@@ -171,8 +173,8 @@ class Overlay {
       for (let i = 0; i < old.length; i++) {
         if (old[i] === now[i]) continue;
         const at = base + i;
-        // runs closer than 16 bytes are merged: fewer records, tiny waste
-        if (runStart >= 0 && at - runEnd > 16) flush();
+        // runs closer than MERGE_GAP are merged: fewer writes and records
+        if (runStart >= 0 && at - runEnd > MERGE_GAP) flush();
         if (runStart < 0) runStart = at;
         runEnd = at + 1;
       }
