@@ -82,7 +82,7 @@ export function checkHdf5(path: string): void {
  * dangling): a run folder must not make us read, create or truncate a file
  * elsewhere.
  */
-function checkNoEscape(path: string): void {
+export function checkNoEscape(path: string): void {
   let link: boolean;
   try {
     link = Deno.lstatSync(path).isSymlink;

@@ -26,6 +26,7 @@ import { AttributeReader } from "../h5/attributes.ts";
 import type { H5File } from "../h5/h5wasm.ts";
 import { columnNames, planLayout, reorder } from "../h5/layout.ts";
 import {
+  checkNoEscape,
   closeKept,
   loadH5,
   StoreFileError,
@@ -407,6 +408,8 @@ export class Store {
     store.#lock = RunLock.acquire(store.storePath + LOCK_SUFFIX);
     try {
       removeCheckpointLeftovers(store.storePath);
+      // a rename would replace a symlink that leads out of the run: refuse it
+      checkNoEscape(store.storePath);
       if (mode === "w") {
         for (const p of [store.journalPath, store.storePath + UNDO_SUFFIX]) {
           if (exists(p)) Deno.removeSync(p);
