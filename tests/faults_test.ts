@@ -60,6 +60,15 @@ function checkPrefix(
   }
 }
 
+function existsFile(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 let seed = 20261201;
 const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 
@@ -87,8 +96,12 @@ Deno.test({
         if (line.startsWith("open")) opened();
         if (line.startsWith("flushed ")) acked = Number(line.slice(8));
       });
-      await Promise.race([open, child.status]);
-      await new Promise((r) => setTimeout(r, random() * 400));
+      // every fifth trial kills the writer while it starts and creates the run
+      const creating = trial % 5 === 4 && trial % 4 !== 3;
+      if (!creating) await Promise.race([open, child.status]);
+      await new Promise((r) =>
+        setTimeout(r, creating ? 50 + random() * 250 : random() * 400)
+      );
       try {
         child.kill("SIGKILL");
       } catch {
@@ -101,10 +114,15 @@ Deno.test({
         "SIGKILL",
         `trial ${trial}: the writer ended on its own`,
       );
+      const storeFile = join(dir, "run", "store.h5");
+      // killed before it made the file: nothing to read
+      const made = acked > 0 || existsFile(storeFile);
       const { value: rows } = await quietly(async () => {
+        if (!made) return [];
+        // a half-made run opens as an empty one, never as an error
         using reader = await Store.open(dir, "run", { mode: "r" });
-        // killed before its first flush: nothing acknowledged, no table yet
-        if (!reader.tables.has("t") && acked === 0) return [];
+        // killed before its first flush: the table was never written
+        if (acked === 0 && !reader.tables.has("t")) return [];
         return reader.table("t").rows();
       });
       checkPrefix(
@@ -113,7 +131,7 @@ Deno.test({
         `trial ${trial}, read-only right after the kill`,
       );
       total += acked;
-      if (rows.length > 0) checked.push([join(dir, "run", "store.h5"), acked]);
+      if (rows.length > 0) checked.push([storeFile, acked]);
     }
     // a writer's open puts what the journal holds into store.h5, for pandas
     for (const [path] of checked) {
@@ -128,10 +146,7 @@ Deno.test({
       checked.flatMap(([p, n]) => [p, String(n)]),
     );
     assertEquals(out.trim().split("\n").length, checked.length);
-    assertOk(
-      checked.length > TRIALS * 0.8,
-      "most writers flushed before they were killed",
-    );
+    assertOk(checked.length >= TRIALS / 2, "most writers flushed rows");
     assertOk(total > 0, "the writers flushed rows before they were killed");
   },
 });
@@ -253,14 +268,22 @@ Deno.test({
       });
       assertOk(error !== null, "the disk never filled up");
       const message = (error as Error).message;
+      // the journal filled up (the rows stay pending in memory), or store.h5
+      // did (they are safe in the journal): either way the error says which
       assertOk(
         message.includes("store.h5.journal") &&
-          message.includes("stay pending"),
+          (message.includes("stay pending") ||
+            message.includes("stay safe in")),
         message,
       );
       assertEquals(t.nrows, n, "nothing was dropped");
       // what was acknowledged is readable now, from another store
+      const storeFile = join(dir, "run", "store.h5");
+      // killed before it made the file: nothing to read
+      const made = acked > 0 || existsFile(storeFile);
       const { value: rows } = await quietly(async () => {
+        if (!made) return [];
+        // a half-made run opens as an empty one, never as an error
         using reader = await Store.open(dir, "run", { mode: "r" });
         return reader.table("t").rows();
       });

@@ -1,5 +1,6 @@
 // Pending rows reach store.h5 when the process ends normally or by SIGINT/SIGTERM.
-import { assertEquals } from "./assert.ts";
+import { assertEquals, assertOk } from "./assert.ts";
+import { quietly } from "./warnings.ts";
 import { Store } from "../mod.ts";
 
 const PROGRAM = new URL("./programs/log_rows.ts", import.meta.url).pathname;
@@ -39,3 +40,36 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     );
   });
 }
+
+Deno.test("a loop that never awaits still gets its rows to disk every flushMs (SIGKILL after 3 s)", async () => {
+  const dir = await Deno.makeTempDir();
+  const flushMs = 300;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("./programs/busy_loop.ts", import.meta.url).pathname,
+      dir,
+      String(flushMs),
+    ],
+    stdout: "piped",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  await reader.read(); // "start"
+  await new Promise((r) => setTimeout(r, 3000));
+  const killedAt = Date.now();
+  child.kill("SIGKILL");
+  await child.status;
+  reader.releaseLock();
+  await child.stdout.cancel();
+  const { value: columns } = await quietly(async () => {
+    using store = await Store.open(dir, "run", { mode: "r" });
+    return store.table("t").columns();
+  });
+  const n = columns.i.length;
+  assertOk(n > 1000, `only ${n} rows reached the disk`);
+  assertEquals(columns.i[n - 1], n - 1); // every row up to the last, in order
+  const lost = killedAt - (columns.t[n - 1] as number);
+  // at most flushMs of rows, plus the time a flush takes (which this slack covers)
+  assertOk(lost <= flushMs + 400, `the last row on disk is ${lost} ms old`);
+});

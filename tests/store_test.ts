@@ -1,4 +1,5 @@
 // Store and Table semantics: run folders, schemas, the working row, int64,
+import { quietly } from "./warnings.ts";
 // errors that name what was wrong, and when rows reach the disk.
 import { join } from "node:path";
 import {
@@ -110,16 +111,14 @@ Deno.test("Store.open() refuses experiment ids that would leave the storage fold
   assertEquals([...Deno.readDirSync(dir)].length, 0);
 });
 
-Deno.test("Store.open() names the file when store.h5 is empty, not HDF5, or truncated", async () => {
+Deno.test("Store.open() names the file when store.h5 is not HDF5 or truncated", async () => {
   const dir = await tmp();
   const cases: [string, Uint8Array, string][] = [
-    ["empty", new Uint8Array(0), "empty"],
     [
       "text",
       new TextEncoder().encode("this is not hdf5 at all, only text"),
       "not an HDF5 file",
     ],
-    ["zeros", new Uint8Array(4096), "not an HDF5 file"],
   ];
   {
     using store = await Store.open(dir, "good");
@@ -130,18 +129,46 @@ Deno.test("Store.open() names the file when store.h5 is empty, not HDF5, or trun
   for (const [name, bytes] of cases) {
     Deno.mkdirSync(join(dir, name));
     Deno.writeFileSync(join(dir, name, "store.h5"), bytes);
-    const error = await assertRejects(
-      () => Store.open(dir, name),
-      StoreFileError,
-      join(dir, name, "store.h5"),
-    );
-    assertOk(
-      error.message.includes(
-        name === "truncated"
-          ? "Cannot open"
-          : cases.find((c) => c[0] === name)![2],
-      ),
-    );
+    for (const mode of ["a", "r"] as const) {
+      const error = await assertRejects(
+        () => Store.open(dir, name, { mode }),
+        StoreFileError,
+        join(dir, name, "store.h5"),
+      );
+      assertOk(
+        error.message.includes(
+          name === "truncated"
+            ? "Cannot open"
+            : cases.find((c) => c[0] === name)![2],
+        ),
+      );
+    }
+    // the damaged file is left as it was
+    assertEquals(Deno.readFileSync(join(dir, name, "store.h5")), bytes);
+  }
+});
+
+Deno.test("an empty or all-zero store.h5 (a creator killed midway) is an empty run, with a warning", async () => {
+  const dir = await tmp();
+  for (const [name, bytes] of [["empty", 0], ["zeros", 4096]] as const) {
+    const store = join(dir, name, "store.h5");
+    Deno.mkdirSync(join(dir, name));
+    Deno.writeFileSync(store, new Uint8Array(bytes));
+    const read = await quietly(async () => {
+      using reader = await Store.open(dir, name, { mode: "r" });
+      return reader.tables.size;
+    });
+    assertEquals(read.value, 0);
+    assertEquals(read.warnings.length, 1);
+    assertOk(read.warnings[0].includes(store), read.warnings[0]);
+    const written = await quietly(async () => {
+      using writer = await Store.open(dir, name);
+      writer.addTable("t", { a: "int" }).appendRow({ a: 7 });
+    });
+    assertEquals(written.warnings.length, 1);
+    assertOk(written.warnings[0].includes("kept the old bytes"));
+    using again = await Store.open(dir, name, { mode: "r" });
+    assertEquals(again.table("t").rows(), [{ a: 7 }]);
   }
 });
 

@@ -7,6 +7,7 @@
  */
 
 import h5wasm from "npm:h5wasm@0.10.3/node";
+import { installFileRoutes } from "./file_routes.ts";
 
 /** The h5wasm high-level API (File, Group, Dataset). */
 export type H5 = typeof h5wasm;
@@ -59,6 +60,7 @@ interface RawModule {
     metadata: Record<string, unknown>,
   ): number;
   delete_attribute(fileId: bigint, path: string, name: string): number;
+  FS: Parameters<typeof installFileRoutes>[0];
 }
 
 /** What HDF5 says of an attribute's type and shape (h5wasm's metadata). */
@@ -82,6 +84,7 @@ export function loadH5(): Promise<void> {
   loaded ??= h5wasm.ready.then((module) => {
     const m = module as unknown as RawModule;
     m.activate_throwing_error_handler();
+    installFileRoutes(m.FS);
     raw = m;
     return m;
   });

@@ -83,7 +83,7 @@ export function checkHdf5(path: string): void {
  * dangling): a run folder must not make us read, create or truncate a file
  * elsewhere.
  */
-function checkNoEscape(path: string): void {
+export function checkNoEscape(path: string): void {
   let link: boolean;
   try {
     link = Deno.lstatSync(path).isSymlink;
@@ -169,6 +169,11 @@ function keep(path: string, file: H5File): void {
 export interface WithOptions {
   /** Keep the file open (read-only) for the next `withHdf5` on it. */
   keep?: boolean;
+  /**
+   * Throw when closing the file fails (HDF5 writes what it cached at close:
+   * a failure there means the file is incomplete).
+   */
+  strictClose?: boolean;
 }
 
 /** Runs `body` on the open file and closes it (or keeps it, see `WithOptions`) whatever happens. */
@@ -204,8 +209,16 @@ export function withHdf5<T>(
       try {
         file.close();
       } catch (error) {
-        // the file is already unusable; the error above says why
         noteTrap(path, error);
+        // unless asked, the file is already unusable and the error above says why
+        if (ok && options.strictClose) {
+          // deno-lint-ignore no-unsafe-finally
+          throw new StoreFileError(
+            path,
+            `Cannot finish writing ${path}: ${hdf5Reason(error)}`,
+            { cause: error },
+          );
+        }
       }
     }
   }

@@ -1,9 +1,11 @@
 /**
- * Bringing `store.h5` up to date with journal batches without ever
- * modifying it in place: the new state is written to a file beside it,
- * synced, and renamed over it. A process killed at any moment leaves the
- * old `store.h5` or the new one, both whole; readers (ours, pandas) always
- * open a complete file.
+ * Bringing `store.h5` up to date with journal batches. Appends are made in
+ * place, crash-safe through an undo log (`in_place.ts`): a batch costs about
+ * its own bytes, whatever the file's size. Only a change of layout (a
+ * string column widened) rebuilds the file: the new state is written to a
+ * file beside it, closed, checked, synced and renamed over it, so that a
+ * process killed, or a disk filling up, at any step leaves the old
+ * `store.h5` whole.
  *
  * @module
  */
@@ -25,6 +27,9 @@ import type { H5File } from "../h5/h5wasm.ts";
 import { columnNames, columnsOf, reorder, sameLayout } from "../h5/layout.ts";
 import { AttributeReader } from "../h5/attributes.ts";
 import { StoreFileError, withHdf5 } from "../h5/store_file.ts";
+import { rollBack, updateInPlace } from "./in_place.ts";
+import { readRows } from "../h5/h5wasm.ts";
+import { warn } from "../warn.ts";
 import type { JournalBatch } from "./journal.ts";
 import { syncDir, syncFile } from "./fs_sync.ts";
 import type { PyValue } from "../pickle/values.ts";
@@ -96,6 +101,7 @@ function applyBatches(
 ): Map<string, FrameTable> {
   const layouts = new Map<string, FrameTable>();
   const keys = new Set(file.keys());
+  const shifts = new Map<string, number>();
   for (const batch of batches) {
     let layout = layouts.get(batch.table);
     if (layout === undefined) {
@@ -120,16 +126,29 @@ function applyBatches(
       }
       layouts.set(batch.table, layout);
     }
-    if (batch.start + batch.count <= layout.nrows) continue; // in the file already
-    if (batch.start !== layout.nrows) {
-      throw new StoreFileError(
-        file.filename,
-        `Cannot apply the journal to ${file.filename}: table "${batch.table}" holds ${layout.nrows} rows ` +
-          `but the journal's next batch starts at row ${batch.start}`,
+    let start = batch.start + (shifts.get(batch.table) ?? 0);
+    if (
+      start + batch.count <= layout.nrows &&
+      holdsBatch(file, layout, batch, start)
+    ) continue; // in the file already
+    if (start !== layout.nrows) {
+      // another writer (Python cox) changed the table since this batch was
+      // journaled: ours go after what is there, never over it
+      warn(
+        `table "${batch.table}" of ${file.filename} holds ${layout.nrows} rows where our journal expected ` +
+          `${start}: rows ${Math.min(start, layout.nrows)}..${
+            Math.max(start, layout.nrows) - 1
+          } were ${
+            layout.nrows > start ? "written by another writer" : "missing"
+          }; our ${batch.count} rows go after them, at rows ${layout.nrows}..${
+            layout.nrows + batch.count - 1
+          }`,
       );
+      shifts.set(batch.table, layout.nrows - batch.start);
+      start = layout.nrows;
     }
     let bytes = batch.bytes;
-    if (!sameLayout(batch.layout, layout)) {
+    if (start !== batch.start || !sameLayout(batch.layout, layout)) {
       const cells = order(
         decodeRows(batch.layout, batch.bytes),
         batch.layout,
@@ -146,11 +165,38 @@ function applyBatches(
             `"${batch.table}" is narrower than its rows need`,
         );
       }
-      bytes = encodeRows(layout, cells, batch.start);
+      bytes = encodeRows(layout, cells, start);
     }
     appendRows(file, layout, bytes);
   }
   return layouts;
+}
+
+/** Whether the table's rows at the batch's place are the batch's rows. */
+function holdsBatch(
+  file: H5File,
+  layout: FrameTable,
+  batch: JournalBatch,
+  start: number,
+): boolean {
+  if (batch.count === 0) return true;
+  const there = readRows(
+    file,
+    `/${layout.key}/table`,
+    start,
+    batch.count,
+    layout.rowSize,
+  );
+  const ours = sameLayout(batch.layout, layout) && start === batch.start
+    ? batch.bytes
+    : encodeRows(
+      layout,
+      order(decodeRows(batch.layout, batch.bytes), batch.layout, layout),
+      start,
+    );
+  if (there.length !== ours.length) return false;
+  for (let i = 0; i < ours.length; i++) if (there[i] !== ours[i]) return false;
+  return true;
 }
 
 interface TableCopy {
@@ -238,46 +284,95 @@ export function removeCheckpointLeftovers(storePath: string): void {
 }
 
 /**
- * Makes `store.h5` hold every batch, atomically; returns the layouts of the
- * tables the batches touched, as they now are on disk.
+ * Writes a new file at a temporary path beside `path` with `body`, checks
+ * that it is complete and readable (`check`), syncs it and renames it over
+ * `path`, then syncs the folder. Any failure on the way (a write, HDF5's
+ * close, the check, a sync, the rename) removes the new file, leaves `path`
+ * as it was, and throws.
  */
-export function checkpoint(
-  storePath: string,
-  batches: JournalBatch[],
-  options: CheckpointOptions,
-): Map<string, FrameTable> {
-  const tmp = checkpointTempPath(storePath);
+export function replaceFile<T>(
+  path: string,
+  body: (file: H5File) => T,
+  check: (file: H5File, value: T) => void,
+): T {
+  const tmp = checkpointTempPath(path);
   try {
-    const rebuild = withHdf5(
-      storePath,
-      "r",
-      (file) => needsRebuild(file, batches),
-    );
-    let layouts: Map<string, FrameTable>;
-    if (rebuild) {
-      const copies = withHdf5(storePath, "r", readEverything);
-      layouts = withHdf5(tmp, "w", (out) => {
-        rebuildInto(out, copies, batches);
-        return applyBatches(out, batches, options);
-      });
-    } else {
-      Deno.copyFileSync(storePath, tmp);
-      layouts = withHdf5(
-        tmp,
-        "a",
-        (out) => applyBatches(out, batches, options),
-      );
-    }
+    const value = withHdf5(tmp, "w", body, { strictClose: true });
+    withHdf5(tmp, "r", (file) => check(file, value));
     syncFile(tmp);
-    Deno.renameSync(tmp, storePath);
-    syncDir(dirname(storePath));
-    return layouts;
+    Deno.renameSync(tmp, path);
+    syncDir(dirname(path));
+    return value;
   } catch (error) {
     try {
       Deno.removeSync(tmp);
     } catch {
       // never made
     }
-    throw error;
+    if (error instanceof StoreFileError) throw error;
+    throw new StoreFileError(
+      path,
+      `Cannot replace ${path}: ${
+        (error as Error).message
+      }; it is left as it was`,
+      { cause: error },
+    );
   }
+}
+
+/** Checks that a rebuilt file holds every table with the rows expected. */
+function checkTables(file: H5File, layouts: Map<string, FrameTable>): void {
+  for (const [key, want] of layouts) {
+    const got = describeFrameTable(file, key);
+    if (got.nrows !== want.nrows || !sameLayout(got, want)) {
+      throw new StoreFileError(
+        file.filename,
+        `Cannot replace the store with ${file.filename}: its table "${key}" holds ${got.nrows} rows, ` +
+          `expected ${want.nrows}`,
+      );
+    }
+    if (got.nrows > 0) readColumns(file, got, got.nrows - 1, 1); // the last row reads back
+  }
+}
+
+/**
+ * Makes `store.h5` hold every batch; returns the layouts of the tables the
+ * batches touched, as they now are on disk. In place when the layouts
+ * allow, else by a checked replacement.
+ */
+export function checkpoint(
+  storePath: string,
+  batches: JournalBatch[],
+  options: CheckpointOptions,
+): Map<string, FrameTable> {
+  // an update interrupted earlier in this process is undone first
+  rollBack(storePath);
+  const rebuild = withHdf5(
+    storePath,
+    "r",
+    (file) => needsRebuild(file, batches),
+  );
+  if (!rebuild) {
+    return updateInPlace(
+      storePath,
+      (out) => applyBatches(out, batches, options),
+    );
+  }
+  const copies = withHdf5(storePath, "r", readEverything);
+  return replaceFile(storePath, (out) => {
+    rebuildInto(out, copies, batches);
+    const layouts = applyBatches(out, batches, options);
+    // every table, also those no batch touched, is checked in the new file
+    for (const copy of copies) {
+      if (!layouts.has(copy.key)) {
+        layouts.set(copy.key, describeFrameTable(out, copy.key));
+      }
+    }
+    return layouts;
+  }, checkTables);
+}
+
+/** Creates an empty `store.h5` by the same write, check and rename. */
+export function createStoreFile(storePath: string): void {
+  replaceFile(storePath, () => {}, () => {});
 }

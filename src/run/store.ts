@@ -2,8 +2,8 @@
  * A run folder's life: `<storage>/<expId>/` with `store.h5`, `save/`,
  * `.table_objects/` and `tensorboard/`, its tables, and how their rows reach
  * the disk: batches go to a synced journal (`store.h5.journal`) when
- * flushed, then into `store.h5` by an atomic replacement (see
- * `docs/store.md`). One process writes a run at a time (`store.h5.lock`).
+ * flushed, then into `store.h5` in place, crash-safe through an undo log
+ * (see `docs/store.md`). One process writes a run at a time (`store.h5.lock`).
  *
  * @module
  */
@@ -26,6 +26,7 @@ import { AttributeReader } from "../h5/attributes.ts";
 import type { H5File } from "../h5/h5wasm.ts";
 import { columnNames, planLayout, reorder } from "../h5/layout.ts";
 import {
+  checkNoEscape,
   closeKept,
   loadH5,
   StoreFileError,
@@ -34,8 +35,15 @@ import {
 import {
   checkpoint,
   COX_DATA,
+  createStoreFile,
   removeCheckpointLeftovers,
 } from "./checkpoint.ts";
+import {
+  rollBack,
+  StoreBusyError,
+  UNDO_SUFFIX,
+  withStoreForReading,
+} from "./in_place.ts";
 import { coxData, schemaFromCoxData } from "../cox_data.ts";
 import { type JournalBatch, JournalWriter, readJournal } from "./journal.ts";
 import { RunLock } from "./run_lock.ts";
@@ -135,6 +143,33 @@ function exists(path: string): boolean {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
+  }
+}
+
+/**
+ * Whether `store.h5` is empty or all zeros: what a writer killed while
+ * creating it (before creation was atomic) leaves. A file with any other
+ * bytes may hold rows, and is reported, never replaced.
+ */
+function halfMade(path: string): boolean {
+  let data: Uint8Array;
+  try {
+    if (Deno.statSync(path).size > 1 << 20) return false;
+    data = Deno.readFileSync(path);
+  } catch {
+    return false;
+  }
+  return data.every((b) => b === 0);
+}
+
+/** Whether two cells hold the same value (NaN equals NaN). */
+function sameCell(a: Cell, b: Cell): boolean {
+  if (a === b || (a !== a && b !== b)) return true;
+  if (typeof a !== "bigint" && typeof b !== "bigint") return false;
+  try {
+    return BigInt(a as number) === BigInt(b as number);
+  } catch {
+    return false; // a fraction is no integer
   }
 }
 
@@ -259,11 +294,14 @@ export class Store {
   #unapplied: JournalBatch[] = [];
   #journal: JournalWriter | null = null;
   #lock: RunLock | null = null;
-  #nextCheckpoint = 0;
+  /** When rows appended since the last flush must next reach the journal. */
+  #flushDue = Infinity;
   #writer: SummaryWriter | null = null;
   readonly #flushMs: number;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
+  /** `store.h5` was found empty or cut short (read as an empty run). */
+  #halfMade = false;
   readonly #host: TableHost;
   readonly #objectFiles: ObjectFiles;
 
@@ -303,6 +341,7 @@ export class Store {
       countStored: (table) => this.#countStored(table),
       tableObjectDir: this.tableObjectDir,
       rowsPending: () => this.#schedule(),
+      flushIfDue: () => this.#flushIfDue(),
     };
   }
 
@@ -363,6 +402,7 @@ export class Store {
         );
       }
       store.#load();
+      store.#warnIfBehind();
       return store;
     }
     for (
@@ -378,11 +418,28 @@ export class Store {
     store.#lock = RunLock.acquire(store.storePath + LOCK_SUFFIX);
     try {
       removeCheckpointLeftovers(store.storePath);
+      // a rename would replace a symlink that leads out of the run: refuse it
+      checkNoEscape(store.storePath);
       if (mode === "w") {
-        if (exists(store.journalPath)) Deno.removeSync(store.journalPath);
-        withHdf5(store.storePath, "w", () => {});
+        for (const p of [store.journalPath, store.storePath + UNDO_SUFFIX]) {
+          if (exists(p)) Deno.removeSync(p);
+        }
+        createStoreFile(store.storePath);
       } else if (!exists(store.storePath)) {
-        withHdf5(store.storePath, "w", () => {});
+        createStoreFile(store.storePath);
+      } else if (halfMade(store.storePath)) {
+        const aside = `${store.storePath}.half-made-${Date.now()}`;
+        Deno.renameSync(store.storePath, aside);
+        createStoreFile(store.storePath);
+        warn(
+          `${store.storePath} was empty (a writer died creating it): ` +
+            `started it afresh, kept the old bytes in ${aside}`,
+        );
+      } else if (rollBack(store.storePath)) {
+        warn(
+          `rolled ${store.storePath} back to its last consistent state (a writer died updating it); ` +
+            `its rows are re-applied from the journal`,
+        );
       }
       const end = store.#load();
       store.#journal = new JournalWriter(store.journalPath, end);
@@ -406,7 +463,22 @@ export class Store {
       warn(`ignored the end of ${this.journalPath}: ${journal.damage}`);
     }
     this.#unapplied = journal.batches;
-    const schemas = withHdf5(this.storePath, "r", (file) => {
+    if (this.mode === "r" && halfMade(this.storePath)) {
+      warn(
+        `${this.storePath} is empty (a writer died creating it): read as an empty run`,
+      );
+      this.#halfMade = true;
+      for (const batch of this.#unapplied) {
+        if (!this.#tables.has(batch.table)) {
+          this.#tables.set(
+            batch.table,
+            new Table(batch.table, batch.schema, this.#host, null),
+          );
+        }
+      }
+      return journal.end;
+    }
+    const schemas = this.#readFile((file) => {
       const found = new Map<string, Schema>();
       for (const key of file.keys()) {
         const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA);
@@ -415,7 +487,7 @@ export class Store {
         this.#inFile.add(key);
       }
       return found;
-    }, { keep: this.mode === "r" }); // a reader's first read follows: spare it an open
+    });
     for (const batch of this.#unapplied) {
       if (!schemas.has(batch.table)) schemas.set(batch.table, batch.schema);
     }
@@ -435,7 +507,10 @@ export class Store {
       ", ",
     );
     try {
-      this.#checkpoint();
+      this.#applyJournal(false);
+      if (this.#unapplied.length > 0) {
+        throw new Error("another process has it open");
+      }
       warn(
         `recovered ${what} into ${this.storePath} from the journal of a writer that ended before writing them`,
       );
@@ -471,42 +546,88 @@ export class Store {
     );
   }
 
+  /**
+   * Reads `store.h5`: a writer reads it as it is (it is its only changer), a
+   * reader as its last consistent state (see `withStoreForReading`).
+   */
+  #readFile<T>(body: (file: H5File) => T): T {
+    return this.mode === "r"
+      ? withStoreForReading(this.storePath, body)
+      : withHdf5(this.storePath, "r", body);
+  }
+
   #countStored(name: string): number {
-    let end = withHdf5(
-      this.storePath,
-      "r",
-      (file) => this.#fileLayout(file, name)?.nrows ?? 0,
-    );
+    let n = this.#halfMade
+      ? 0
+      : this.#readFile((file) => this.#fileLayout(file, name)?.nrows ?? 0);
     for (const b of this.#batchesOf(name)) {
-      if (b.start <= end) end = Math.max(end, b.start + b.count);
+      if (b.start === n) n += b.count;
+      else if (this.mode !== "r") n = Math.max(n, b.start + b.count);
+      else {
+        // a batch that overlaps or skips the file's rows: count as rows() shows them
+        return this.#readStored(name, null)[0]?.length ?? 0;
+      }
     }
-    return end;
+    return n;
+  }
+
+  /** A reader of a run whose journal store.h5 lacks, with no writer to apply it, says so. */
+  #warnIfBehind(): void {
+    if (this.#unapplied.length === 0) return;
+    if (exists(this.storePath + LOCK_SUFFIX)) return; // a writer is on it
+    const counts = new Map<string, number>();
+    for (const b of this.#unapplied) {
+      counts.set(b.table, (counts.get(b.table) ?? 0) + b.count);
+    }
+    const what = [...counts].map(([t, n]) => `${n} rows of table "${t}"`)
+      .join(", ");
+    warn(
+      `${this.journalPath} holds ${what} that may not be in ${this.storePath} yet ` +
+        `(its writer ended before writing them, or could not): shown here; pandas does not see ` +
+        `them until a writer opens the run`,
+    );
   }
 
   /** The rows in `store.h5`, then those only in the journal, in schema order. */
   #readStored(name: string, limit: number | null): Cell[][] {
     const schema = this.#tables.get(name)!.schema;
-    const columns = withHdf5(this.storePath, "r", (file) => {
-      const layout = this.#fileLayout(file, name);
-      if (layout === null) return Object.keys(schema).map(() => [] as Cell[]);
-      return inSchemaOrder(
-        schema,
-        layout,
-        readColumns(file, layout, 0, layout.nrows),
-      );
-    });
+    const columns = this.#halfMade
+      ? Object.keys(schema).map(() => [] as Cell[])
+      : this.#readFile((file) => {
+        const layout = this.#fileLayout(file, name);
+        if (layout === null) return Object.keys(schema).map(() => [] as Cell[]);
+        return inSchemaOrder(
+          schema,
+          layout,
+          readColumns(file, layout, 0, layout.nrows),
+        );
+      });
+    // the rule a writer's replay follows (checkpoint.ts): a batch already in
+    // store.h5 is skipped; one whose place holds other rows (another writer
+    // appended meanwhile) goes after them
+    let shift = 0;
     for (const batch of this.#batchesOf(name)) {
       const have = columns.length > 0 ? columns[0].length : 0;
-      if (batch.start + batch.count <= have || batch.start > have) continue;
       const cells = inSchemaOrder(
         schema,
         batch.layout,
         decodeRows(batch.layout, batch.bytes),
       );
+      const start = batch.start + shift;
+      let from = 0;
+      if (start < have) {
+        const overlap = Math.min(batch.count, have - start);
+        const same = columns.every((column, i) => {
+          for (let r = 0; r < overlap; r++) {
+            if (!sameCell(column[start + r], cells[i][r])) return false;
+          }
+          return true;
+        });
+        if (same) from = overlap;
+        else shift += have - start;
+      } else if (start > have) shift -= start - have;
       columns.forEach((column, i) => {
-        for (let r = have - batch.start; r < batch.count; r++) {
-          column.push(cells[i][r]);
-        }
+        for (let r = from; r < batch.count; r++) column.push(cells[i][r]);
       });
     }
     if (limit !== null) {
@@ -596,7 +717,24 @@ export class Store {
     return this.addTable(name, schemaFromExample(example, alternative));
   }
 
+  /**
+   * Called by tables every few hundred rows: a loop that never awaits never
+   * lets the timer run, so the clock is checked here too.
+   */
+  #flushIfDue(): void {
+    if (performance.now() < this.#flushDue || this.#closed) return;
+    try {
+      this.flush();
+    } catch (error) {
+      warn((error as Error).message);
+      this.#flushDue = performance.now() + this.#flushMs;
+    }
+  }
+
   #schedule(): void {
+    if (this.#flushDue === Infinity) {
+      this.#flushDue = performance.now() + this.#flushMs;
+    }
     if (this.#timer !== null || this.#closed) return;
     const timer = setTimeout(() => {
       this.#timer = null;
@@ -715,47 +853,57 @@ export class Store {
     };
   }
 
-  /** Brings `store.h5` up to date with the journal, atomically, and empties the journal. */
+  /**
+   * Brings `store.h5` up to date with the journal (in place, or by a checked
+   * replacement when a column must widen), then empties the journal and
+   * lets go of the batches: a writer's memory does not grow with the run.
+   */
   #checkpoint(): void {
     if (this.#unapplied.length === 0) return;
-    const t0 = performance.now();
-    const layouts = checkpoint(
-      this.storePath,
-      this.#unapplied,
-      CHECKPOINT_OPTIONS,
-    );
+    let layouts: Map<string, FrameTable>;
+    try {
+      layouts = checkpoint(
+        this.storePath,
+        this.#unapplied,
+        CHECKPOINT_OPTIONS,
+      );
+    } catch (error) {
+      this.#fileLayouts.clear();
+      throw error;
+    }
     this.#unapplied = [];
     this.#journal!.clear();
     this.#fileLayouts.clear();
     for (const [name, layout] of layouts) {
       this.#fileLayouts.set(name, layout);
       this.#writeLayouts.set(name, layout);
+      // another writer's rows may have come first: count what is there
+      this.#tables.get(name)?.setStoredRows(layout.nrows);
     }
-    // copying store.h5 costs time in proportion to its size: keep that under 5% of the time
-    this.#nextCheckpoint = performance.now() + 20 * (performance.now() - t0);
   }
 
   /**
    * Writes every flushed row to disk: when it returns they are in the
-   * journal, synced, and (unless `store.h5` is large and was just
-   * rewritten) in `store.h5`. On failure (a full disk, a read-only folder)
-   * it throws and the rows stay pending for the next flush.
+   * journal, synced, and in `store.h5`. When the rows cannot reach the
+   * journal (a full disk, a read-only folder) it throws and they stay
+   * pending for the next flush. When they are in the journal but
+   * `store.h5` cannot take them, it throws a `StoreFileError` saying why;
+   * the rows stay safe in the journal and go in at a later flush or open.
+   * While another process holds `store.h5` open (pandas, PyTables), the
+   * rows wait in the journal and a later flush brings them in.
    */
   flush(): void {
     if (this.mode === "r") return;
     this.#writePending();
-    if (
-      this.#unapplied.length > 0 && performance.now() >= this.#nextCheckpoint
-    ) this.#tryCheckpoint();
+    this.#applyJournal(false);
   }
 
   /** Writes buffered events, and pending rows to the journal (synced). */
   #writePending(): void {
+    this.#flushDue = Infinity;
     this.#writer?.flush();
     this.#objectFiles.flush(); // the files of PICKLE cells before the rows naming them
-    const dirty = [...this.#tables.values()].filter((t) =>
-      t.pendingColumns[0].length > 0
-    );
+    const dirty = [...this.#tables.values()].filter((t) => t.pendingCount > 0);
     if (dirty.length === 0) return;
     const batches = dirty.map((t) => this.#batchOf(t));
     this.#journal!.append(batches);
@@ -763,17 +911,45 @@ export class Store {
     this.#unapplied.push(...batches);
   }
 
-  #tryCheckpoint(): boolean {
-    try {
-      this.#checkpoint();
-      return true;
-    } catch (error) {
-      warn(
-        `could not update ${this.storePath} (${(error as Error).message}); ` +
-          `the rows are safe in ${this.journalPath} and it will be tried again`,
-      );
-      return false;
+  /** Brings the journal into `store.h5`; `closing` waits longer for readers to let go. */
+  #applyJournal(closing: boolean): void {
+    if (this.#unapplied.length === 0) return;
+    const until = performance.now() + (closing ? 5000 : 0);
+    for (;;) {
+      try {
+        this.#checkpoint();
+        return;
+      } catch (error) {
+        if (!(error instanceof StoreBusyError)) {
+          throw new StoreFileError(
+            this.storePath,
+            `${
+              (error as Error).message
+            }; ${this.#pendingText()} stay safe in ${this.journalPath} ` +
+              `and are written to ${this.storePath} at a later flush or when the run is next opened`,
+            { cause: error },
+          );
+        }
+        if (performance.now() >= until) {
+          if (!closing) return; // the journal holds them; the next flush tries again
+          throw new StoreBusyError(
+            this.storePath,
+            `${error.message}; ${this.#pendingText()} stay safe in ${this.journalPath} ` +
+              `and are written to ${this.storePath} when the run is next opened`,
+          );
+        }
+      }
     }
+  }
+
+  #pendingText(): string {
+    const counts = new Map<string, number>();
+    for (const b of this.#unapplied) {
+      counts.set(b.table, (counts.get(b.table) ?? 0) + b.count);
+    }
+    return [...counts].map(([t, n]) => `${n} rows of table "${t}"`).join(
+      ", ",
+    );
   }
 
   /**
@@ -787,7 +963,7 @@ export class Store {
       );
     }
     this.#writePending();
-    this.#checkpoint();
+    this.#applyJournal(true);
     const folder = `${this.path}_snapshot`;
     Deno.mkdirSync(folder, { recursive: true });
     const target = join(folder, STORE_BASENAME);
@@ -827,9 +1003,14 @@ export class Store {
    */
   close(): void {
     if (this.#closed) return;
+    let failure: unknown = null;
     if (this.mode !== "r") {
-      this.#writePending();
-      this.#tryCheckpoint();
+      this.#writePending(); // on failure the store stays open: the rows are only in memory
+      try {
+        this.#applyJournal(true);
+      } catch (error) {
+        failure = error; // the rows are safe in the journal: close, then say so
+      }
     }
     this.#closed = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
@@ -840,6 +1021,7 @@ export class Store {
       release(this.#exitHook);
       this.#lock?.release();
     }
+    if (failure !== null) throw failure;
   }
 
   /** At exit: every row into the journal and `store.h5`, and the lock given up. */

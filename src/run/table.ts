@@ -43,6 +43,8 @@ export interface TableHost {
   readStored(table: string, limit: number | null): Cell[][];
   /** Tells the store that rows are pending. */
   rowsPending(): void;
+  /** Flushes when rows have waited `flushMs` (checked every few hundred rows). */
+  flushIfDue(): void;
   /** Where PICKLE and PYTORCH_STATE cells point. */
   readonly tableObjectDir: string;
 }
@@ -66,7 +68,7 @@ export class Table<S extends Schema = Schema> {
   #workingSet = 0;
   #pending: Cell[][];
   #storedRows: number | null;
-  #stored: Cell[][] | null = null;
+  #sinceClock = 0;
 
   /** @internal Tables are made by `Store.addTable` or found by `Store.open`. */
   constructor(
@@ -99,6 +101,16 @@ export class Table<S extends Schema = Schema> {
   /** @internal Rows flushed but not yet written, one array per column. */
   get pendingColumns(): readonly Cell[][] {
     return this.#pending;
+  }
+
+  /** @internal How many rows are pending. */
+  get pendingCount(): number {
+    return this.#pending[0].length;
+  }
+
+  /** @internal Sets the rows in `store.h5` (another writer's may have come first). */
+  setStoredRows(n: number): void {
+    this.#storedRows = n;
   }
 
   /** @internal Rows already in `store.h5`. */
@@ -226,28 +238,26 @@ export class Table<S extends Schema = Schema> {
     const pending = this.#pending;
     for (let i = 0; i < cells.length; i++) pending[i].push(cells[i]);
     if (pending[0].length === 1) this.#host.rowsPending();
+    // the clock, not only the timer: a loop that never awaits never lets it run
+    if (++this.#sinceClock >= 256) {
+      this.#sinceClock = 0;
+      this.#host.flushIfDue();
+    }
   }
 
   /** @internal Called by the store once pending rows are in `store.h5`. */
   markWritten(): void {
     const count = this.#pending[0].length;
-    if (this.#stored !== null) {
-      this.#stored.forEach((column, i) => {
-        for (const cell of this.#pending[i]) column.push(cell);
-      });
-    }
     this.#storedRows = this.storedRows + count;
     this.#pending = this.#names.map(() => []);
   }
 
+  /** Rows already written, read afresh each time (nothing is kept: memory does not grow with the run). */
   #storedColumns(): Cell[][] {
-    if (this.#stored !== null) return this.#stored;
     const stored = this.#storedRows === 0
       ? this.#names.map(() => [])
-      : this.#host.readStored(this.name, this.#storedRows);
+      : this.#host.readStored(this.name, null);
     this.#storedRows = stored.length > 0 ? stored[0].length : 0;
-    // a writer keeps what it read, to extend it as it writes; a reader reads afresh each time
-    if (this.#host.readOnlyReason() === null) this.#stored = stored;
     return stored;
   }
 
@@ -256,7 +266,7 @@ export class Table<S extends Schema = Schema> {
     const stored = this.#storedColumns();
     const out = {} as Record<string, Cell[]>;
     this.#names.forEach((name, i) => {
-      out[name] = this.#stored === stored || this.#pending[i].length > 0
+      out[name] = this.#pending[i].length > 0
         ? stored[i].concat(this.#pending[i])
         : stored[i];
     });

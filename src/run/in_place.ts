@@ -1,0 +1,464 @@
+/**
+ * Updating `store.h5` in place, crash-safe in the way of SQLite's rollback
+ * journal (see `docs/store.md`):
+ *
+ * 1. HDF5 works on the file with its I/O routed: writes past the file's old
+ *    end go straight to the file (nothing refers to them yet), writes over
+ *    bytes the file already held are kept in memory, as are the file's
+ *    truncations below its old end.
+ * 2. Once HDF5 has closed the file, the old bytes of every range it changed
+ *    go to the undo log (`store.h5.undo`), which is synced.
+ * 3. Under an exclusive lock on `store.h5` (the `flock` HDF5 1.10+ takes
+ *    shared when pandas opens a file), the changed ranges are written; the
+ *    file is synced; the undo log is emptied and synced.
+ *
+ * A process killed anywhere leaves either no valid undo log (the file is the
+ * old one, maybe with unreferenced bytes at its end) or a valid one, which
+ * the next writer applies (`rollBack`) and readers apply in memory
+ * (`withStoreForReading`); the row journal then still holds the batches.
+ *
+ * @module
+ */
+
+import { dirname } from "node:path";
+import type { H5File } from "../h5/h5wasm.ts";
+import { routeFile } from "../h5/file_routes.ts";
+import { StoreFileError, withHdf5 } from "../h5/store_file.ts";
+import { syncDir } from "./fs_sync.ts";
+import {
+  encodeUndo,
+  patchFromUndo,
+  readUndo,
+  type UndoLog,
+  type UndoRecord,
+  undoRecord,
+} from "./undo_log.ts";
+
+/** The undo log beside a store file. */
+export const UNDO_SUFFIX = ".undo";
+
+/** `store.h5` is open in another process that holds its HDF5 file lock. */
+export class StoreBusyError extends StoreFileError {
+  constructor(path: string, message: string) {
+    super(path, message);
+    this.name = "StoreBusyError";
+  }
+}
+
+const PAGE = 4096;
+/** Changed ranges closer than this are written (and saved) as one. */
+const MERGE_GAP = 512;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/** Takes a `flock` on `file`, retrying for up to `waitMs`; false when still held by another. */
+function lockWithin(
+  file: Deno.FsFile,
+  exclusive: boolean,
+  waitMs: number,
+): boolean {
+  const until = performance.now() + waitMs;
+  for (let pause = 1;; pause = Math.min(pause * 2, 20)) {
+    if (file.tryLockSync(exclusive)) return true;
+    if (performance.now() >= until) return false;
+    sleepSync(pause);
+  }
+}
+
+function readAt(file: Deno.FsFile, position: number, out: Uint8Array): void {
+  file.seekSync(position, Deno.SeekMode.Start);
+  let got = 0;
+  while (got < out.length) {
+    const n = file.readSync(out.subarray(got));
+    if (n === null) break; // past the end: zeros, as HDF5 would see
+    got += n;
+  }
+  out.fill(0, got);
+}
+
+function writeAt(file: Deno.FsFile, position: number, bytes: Uint8Array): void {
+  file.seekSync(position, Deno.SeekMode.Start);
+  let done = 0;
+  while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+}
+
+/** Writes over the file's old bytes, held in memory page by page. */
+class Overlay {
+  readonly #file: Deno.FsFile;
+  readonly #size: number;
+  /** Page number to [old bytes, new bytes] (a page is cut at the old end of the file). */
+  readonly pages = new Map<number, [Uint8Array, Uint8Array]>();
+
+  constructor(file: Deno.FsFile, size: number) {
+    this.#file = file;
+    this.#size = size;
+  }
+
+  #page(index: number): [Uint8Array, Uint8Array] {
+    let page = this.pages.get(index);
+    if (page === undefined) {
+      const start = index * PAGE;
+      const old = new Uint8Array(Math.min(PAGE, this.#size - start));
+      readAt(this.#file, start, old);
+      page = [old, old.slice()];
+      this.pages.set(index, page);
+    }
+    return page;
+  }
+
+  /** Takes bytes at `position` (all below the old end). */
+  write(position: number, bytes: Uint8Array): void {
+    let o = 0;
+    while (o < bytes.length) {
+      const at = position + o;
+      const index = Math.floor(at / PAGE);
+      const [, now] = this.#page(index);
+      const within = at - index * PAGE;
+      const n = Math.min(bytes.length - o, now.length - within);
+      now.set(bytes.subarray(o, o + n), within);
+      o += n;
+    }
+  }
+
+  /** Puts the held bytes into what HDF5 just read at `position`. */
+  patch(position: number, bytes: Uint8Array): void {
+    const end = Math.min(position + bytes.length, this.#size);
+    for (
+      let index = Math.floor(position / PAGE);
+      index * PAGE < end;
+      index++
+    ) {
+      const page = this.pages.get(index);
+      if (page === undefined) continue;
+      const start = index * PAGE;
+      const from = Math.max(position, start);
+      const to = Math.min(end, start + page[1].length);
+      if (from < to) {
+        bytes.set(
+          page[1].subarray(from - start, to - start),
+          from - position,
+        );
+      }
+    }
+  }
+
+  /** The ranges that differ, as [offset, old, new], in file order. */
+  changes(): [number, Uint8Array, Uint8Array][] {
+    const out: [number, Uint8Array, Uint8Array][] = [];
+    const indexes = [...this.pages.keys()].sort((a, b) => a - b);
+    let runStart = -1;
+    let runEnd = -1;
+    const flush = () => {
+      if (runStart < 0) return;
+      const old = new Uint8Array(runEnd - runStart);
+      const now = new Uint8Array(runEnd - runStart);
+      for (let i = runStart; i < runEnd;) {
+        const index = Math.floor(i / PAGE);
+        const [o, n] = this.pages.get(index)!;
+        const within = i - index * PAGE;
+        const k = Math.min(runEnd - i, o.length - within);
+        old.set(o.subarray(within, within + k), i - runStart);
+        now.set(n.subarray(within, within + k), i - runStart);
+        i += k;
+      }
+      out.push([runStart, old, now]);
+      runStart = runEnd = -1;
+    };
+    for (const index of indexes) {
+      const [old, now] = this.pages.get(index)!;
+      const base = index * PAGE;
+      for (let i = 0; i < old.length; i++) {
+        if (old[i] === now[i]) continue;
+        const at = base + i;
+        // runs closer than MERGE_GAP are merged: fewer writes and records
+        if (runStart >= 0 && at - runEnd > MERGE_GAP) flush();
+        if (runStart < 0) runStart = at;
+        runEnd = at + 1;
+      }
+      // a run continues across pages only when they are adjacent
+      if (runStart >= 0 && !this.pages.has(index + 1)) flush();
+    }
+    flush();
+    return out;
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function truncateSynced(path: string): void {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { write: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  try {
+    file.truncateSync(0);
+    file.syncDataSync();
+  } finally {
+    file.close();
+  }
+}
+
+/** Puts the bytes an undo log saved back into an open file, syncs, then empties the log. */
+function applyUndo(
+  file: Deno.FsFile,
+  undoPath: string,
+  log: UndoLog,
+): void {
+  for (const r of log.records) {
+    writeAt(file, r.offset, r.bytes ?? new Uint8Array(r.length));
+  }
+  file.truncateSync(log.size);
+  file.syncDataSync();
+  truncateSynced(undoPath);
+}
+
+/**
+ * Rolls `storePath` back to the state its undo log saved, when a valid one
+ * is there (an update was interrupted). Returns whether it did. Only the
+ * run's writer calls this.
+ */
+export function rollBack(storePath: string): boolean {
+  const undoPath = storePath + UNDO_SUFFIX;
+  const log = readUndo(undoPath);
+  if (log === null) {
+    // an incomplete log never had its update started: drop it
+    if (sizeOf(undoPath) > 0) truncateSynced(undoPath);
+    return false;
+  }
+  const file = Deno.openSync(storePath, { read: true, write: true });
+  try {
+    applyUndo(file, undoPath, log);
+  } finally {
+    file.close();
+  }
+  return true;
+}
+
+/** How long an update waits for readers (pandas, ours) to let go of `store.h5`. */
+export interface UpdateOptions {
+  /** Longest wait for the exclusive lock, in ms (default 200). */
+  lockWaitMs?: number;
+}
+
+/** What an in-place update wrote, for accounting. */
+export interface UpdateStats {
+  /** Bytes written past the file's old end. */
+  appended: number;
+  /** Bytes written over the file's old bytes. */
+  overwritten: number;
+  /** Bytes written to the undo log. */
+  undo: number;
+}
+
+let lastStats: UpdateStats = { appended: 0, overwritten: 0, undo: 0 };
+
+/** What the last in-place update in this process wrote. */
+export function lastUpdateStats(): UpdateStats {
+  return { ...lastStats };
+}
+
+/**
+ * Runs `body` on `storePath` open for writing, and makes its changes
+ * durable in place, crash-safe (see the module's comment). Any failure (in
+ * `body`, in HDF5's close, a write, a sync, a full disk) leaves the file as
+ * it was and throws; a `StoreBusyError` when another process holds the file
+ * open.
+ */
+export function updateInPlace<T>(
+  storePath: string,
+  body: (file: H5File) => T,
+  options: UpdateOptions = {},
+): T {
+  const undoPath = storePath + UNDO_SUFFIX;
+  rollBack(storePath);
+  const file = Deno.openSync(storePath, { read: true, write: true });
+  try {
+    // another process with the file open (a Python writer, a pandas reader)
+    // holds HDF5's lock: leave the file alone until it lets go
+    if (!lockWithin(file, true, 0)) throw busy(storePath);
+    file.unlockSync();
+    const size = file.statSync().size;
+    const overlay = new Overlay(file, size);
+    let shrinkTo: number | null = null;
+    let appended = 0;
+    const unroute = routeFile(storePath, {
+      write(position, bytes) {
+        if (position >= size) {
+          appended += bytes.length;
+          return false;
+        }
+        const below = Math.min(bytes.length, size - position);
+        overlay.write(position, bytes.subarray(0, below));
+        if (below < bytes.length) {
+          writeAt(file, size, bytes.slice(below)); // a copy: Deno writes no wasm memory
+          appended += bytes.length - below;
+        }
+        return true;
+      },
+      read(position, bytes) {
+        overlay.patch(position, bytes);
+      },
+      truncate(length) {
+        if (length >= size) return false;
+        shrinkTo = length;
+        return true;
+      },
+    });
+    let value: T;
+    try {
+      value = withHdf5(storePath, "a", body, { strictClose: true });
+    } catch (error) {
+      unroute();
+      // nothing below the old end was touched: drop what went past it
+      try {
+        file.truncateSync(size);
+      } catch {
+        // unreferenced bytes at the end harm no reader
+      }
+      throw error;
+    }
+    unroute();
+    const changes = overlay.changes();
+    const records: UndoRecord[] = changes.map(([offset, old]) =>
+      undoRecord(offset, old)
+    );
+    if (shrinkTo !== null) {
+      const old = new Uint8Array(size - shrinkTo);
+      readAt(file, shrinkTo, old);
+      records.push(undoRecord(shrinkTo, old));
+    }
+    const log: UndoLog = { size, records };
+    try {
+      writeUndo(undoPath, log);
+    } catch (error) {
+      try {
+        file.truncateSync(size);
+      } catch {
+        // as above
+      }
+      throw new StoreFileError(
+        storePath,
+        `Cannot update ${storePath}: writing its undo log ${undoPath} failed: ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
+    }
+    // the in-place writes under the exclusive lock: no reader that takes
+    // HDF5's lock opens the file while they are half done
+    if (!lockWithin(file, true, options.lockWaitMs ?? 200)) {
+      truncateSynced(undoPath); // the file below its old end is untouched
+      throw busy(storePath);
+    }
+    try {
+      let overwritten = 0;
+      for (const [offset, , now] of changes) {
+        writeAt(file, offset, now);
+        overwritten += now.length;
+      }
+      if (shrinkTo !== null) file.truncateSync(shrinkTo);
+      file.unlockSync();
+      file.syncDataSync();
+      truncateSynced(undoPath);
+      lastStats = {
+        appended,
+        overwritten,
+        undo: encodedSize(log),
+      };
+    } catch (error) {
+      // put the old bytes back now if we can; if not, the next writer does
+      try {
+        applyUndo(file, undoPath, log);
+      } catch {
+        // the undo log stays valid: readers and the next writer apply it
+      }
+      throw new StoreFileError(
+        storePath,
+        `Cannot update ${storePath}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    return value;
+  } finally {
+    file.close(); // releases the lock
+  }
+}
+
+function busy(storePath: string): StoreBusyError {
+  return new StoreBusyError(
+    storePath,
+    `Cannot update ${storePath} now: another process has it open ` +
+      `(it holds HDF5's file lock, as pandas and PyTables do while a file is open)`,
+  );
+}
+
+function encodedSize(log: UndoLog): number {
+  return log.records.reduce((n, r) => n + 13 + (r.bytes?.length ?? 0), 24);
+}
+
+const undoDirsSynced = new Set<string>();
+
+function writeUndo(path: string, log: UndoLog): void {
+  const bytes = encodeUndo(log);
+  const file = Deno.openSync(path, { write: true, create: true });
+  try {
+    writeAt(file, 0, bytes);
+    file.truncateSync(bytes.length);
+    file.syncDataSync();
+  } finally {
+    file.close();
+  }
+  // a log just made counts after a crash only once its folder's entry is synced
+  if (!undoDirsSynced.has(path)) {
+    syncDir(dirname(path));
+    undoDirsSynced.add(path);
+  }
+}
+
+/**
+ * Runs `body` on `storePath` open read-only, as the last consistent state:
+ * under a shared lock (so no update's writes are under way), and, when an
+ * update was interrupted (a valid undo log), with the saved bytes read in
+ * place of the changed ones. Writes nothing.
+ */
+export function withStoreForReading<T>(
+  storePath: string,
+  body: (file: H5File) => T,
+  waitMs = 1000,
+): T {
+  let file: Deno.FsFile | null = null;
+  try {
+    file = Deno.openSync(storePath, { read: true });
+  } catch {
+    // absent or unreadable: withHdf5 says why
+  }
+  try {
+    // a writer holds the lock for milliseconds; Python writing holds it for
+    // its whole session, when reading without it is all there is
+    if (file !== null) lockWithin(file, false, waitMs);
+    const log = readUndo(storePath + UNDO_SUFFIX);
+    if (log === null) return withHdf5(storePath, "r", body);
+    const unroute = routeFile(storePath, {
+      read: (position, bytes) => patchFromUndo(log, position, bytes),
+    });
+    try {
+      return withHdf5(storePath, "r", body);
+    } finally {
+      unroute();
+    }
+  } finally {
+    file?.close();
+  }
+}
