@@ -27,10 +27,17 @@ Deno.test("planLayout() gives the layout createFrameTable() makes", async () => 
     ["f", 8, 8],
     ["i", 16, 8],
     ["s", 24, 48],
-    ["b", 72, 1],
-    ["t", 73, 3],
+    ["b", 120, 1],
+    ["t", 72, 48], // one block of strings, as wide as its widest
   ]);
-  assertEquals(planned.rowSize, 76);
+  assertEquals(made.columns.map((c) => c.field), [
+    "values_block_0",
+    "values_block_1",
+    "values_block_2",
+    "values_block_3",
+    "values_block_2",
+  ]);
+  assertEquals(planned.rowSize, 121);
   assertOk(
     !sameLayout(
       planned,

@@ -59,6 +59,42 @@ interface RawModule {
     metadata: Record<string, unknown>,
   ): number;
   delete_attribute(fileId: bigint, path: string, name: string): number;
+  create_dataset(
+    fileId: bigint,
+    path: string,
+    ptr: bigint,
+    metadata: Record<string, unknown>,
+  ): number;
+  create_object_reference(fileId: bigint, path: string): ArrayLike<number>;
+  open(
+    path: string,
+    mode: number,
+    trackOrder: boolean,
+    libverLow: number,
+    libverHigh: number,
+  ): bigint;
+  H5F_ACC_RDWR: number;
+  FS: EmscriptenFs;
+}
+
+/** The parts of Emscripten's file system (real files, NODERAWFS) we use. */
+interface EmscriptenFs {
+  open(path: string, flags: string): unknown;
+  read(
+    stream: unknown,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): number;
+  write(
+    stream: unknown,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): number;
+  close(stream: unknown): void;
 }
 
 /** What HDF5 says of an attribute's type and shape (h5wasm's metadata). */
@@ -160,6 +196,86 @@ export function writeRows(
     ], BigInt(ptr));
   } finally {
     m._free(ptr);
+  }
+}
+
+/**
+ * Creates a dataset from h5wasm metadata (type, shape, maxshape, chunks,
+ * compression) with no rows.
+ */
+export function createEmptyDataset(
+  file: H5File,
+  path: string,
+  metadata: Record<string, unknown>,
+): void {
+  const m = module();
+  const ptr = m._malloc(8);
+  try {
+    m.create_dataset(file.file_id, path, BigInt(ptr), metadata);
+  } finally {
+    m._free(ptr);
+  }
+}
+
+/** The file address of the object header of the object at `path`. */
+export function objectAddress(file: H5File, path: string): number {
+  const ref = module().create_object_reference(file.file_id, path);
+  let address = 0;
+  for (let i = 7; i >= 0; i--) address = address * 256 + (ref[i] ?? 0);
+  if (!Number.isSafeInteger(address) || address === 0) {
+    throw new Error(`Cannot locate ${path} in ${file.filename}`);
+  }
+  return address;
+}
+
+/** Opens an existing file read-write and returns HDF5's id for it. */
+export function openFileId(path: string): bigint {
+  const m = module();
+  return m.open(path, m.H5F_ACC_RDWR, false, -1, -1);
+}
+
+/** `length` bytes of the (closed) file at `path` from `position`. */
+export function readFileBytes(
+  path: string,
+  position: number,
+  length: number,
+): Uint8Array {
+  const fs = module().FS;
+  const out = new Uint8Array(length);
+  const stream = fs.open(path, "r");
+  try {
+    let got = 0;
+    while (got < length) {
+      const n = fs.read(stream, out, got, length - got, position + got);
+      if (n <= 0) {
+        throw new RangeError(`${path} ends before byte ${position + length}`);
+      }
+      got += n;
+    }
+  } finally {
+    fs.close(stream);
+  }
+  return out;
+}
+
+/**
+ * Overwrites bytes of the (closed) file at `path`, through the same file
+ * system layer as HDF5's own writes.
+ */
+export function patchFile(
+  path: string,
+  position: number,
+  bytes: Uint8Array,
+): void {
+  const fs = module().FS;
+  const stream = fs.open(path, "r+");
+  try {
+    let put = 0;
+    while (put < bytes.length) {
+      put += fs.write(stream, bytes, put, bytes.length - put, position + put);
+    }
+  } finally {
+    fs.close(stream);
   }
 }
 
