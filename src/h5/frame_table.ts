@@ -12,6 +12,7 @@
 
 import type { PyValue } from "../pickle/values.ts";
 import { PyTuple } from "../pickle/values.ts";
+import { utf8Length } from "../schema.ts";
 import { AttributeReader, AttributeWriter } from "./attributes.ts";
 import { planLayout, sameLayout } from "./layout.ts";
 import {
@@ -21,6 +22,7 @@ import {
   standIn,
 } from "./datatype.ts";
 import {
+  attributeNames,
   createEmptyDataset,
   H5Api,
   type H5Dataset,
@@ -480,20 +482,7 @@ export function readColumns(
   return decodeRows(table, bytes);
 }
 
-/** Bytes of `s` in UTF-8, counted without encoding it. */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
-      i++;
-    } else n += 2;
-  }
-  return n;
-}
+export { utf8Length };
 
 /** The UTF-8 length of the longest of `values` (0 for none). */
 export function widestString(values: readonly string[]): number {
@@ -614,6 +603,26 @@ export function encodeRows(
   return bytes;
 }
 
+/**
+ * Marks the PyTables indexes of a table (`<key>/_i_table/<column>`, which
+ * pandas makes for `index` and for data columns) dirty, so that PyTables
+ * scans the rows instead of trusting an index that lacks ours (it answers
+ * `where="index >= n"` from the index alone when n is past what it
+ * covers), and rebuilds them at its next append.
+ */
+function dirtyIndexes(file: H5File, key: string): void {
+  const path = `/${key}/_i_table`;
+  if (!exists(file, path)) return;
+  const group = file.get(path);
+  if (!(group instanceof H5Api.Group)) return;
+  for (const column of group.keys()) {
+    const index = `${path}/${column}`;
+    if (!attributeNames(file, index).includes("DIRTY")) continue;
+    if (new AttributeReader(file, index).int("DIRTY") === 1) continue;
+    new AttributeWriter(file, index).int32("DIRTY", 1);
+  }
+}
+
 /** Appends raw rows at the end of a table and updates its row count. */
 export function appendRows(
   file: H5File,
@@ -622,6 +631,7 @@ export function appendRows(
 ): void {
   const count = bytes.length / table.rowSize;
   if (count === 0) return;
+  dirtyIndexes(file, table.key);
   const path = `/${table.key}/table`;
   const dataset = file.get(path) as H5Dataset;
   const total = table.nrows + count;
@@ -685,7 +695,7 @@ function fieldsOf(layout: RowLayout): FieldType[] {
 }
 
 /** Whether the object at `path` exists. */
-function exists(file: H5File, path: string): boolean {
+export function exists(file: H5File, path: string): boolean {
   try {
     return file.get(path) !== null;
   } catch {
@@ -810,6 +820,57 @@ const GROUP_STRINGS = {
   errors: "strict",
   nan_rep: "nan",
 };
+
+/** The most groups `findTables` looks into (a hostile file may hold millions). */
+const MAX_GROUPS_VISITED = 20000;
+
+/** A pandas object found in a file: a cox table (it has COX_DATA) or another. */
+export interface FoundObject {
+  /** Its key: the group's path without the leading `/` (`train/acc`). */
+  key: string;
+  /** Whether the group carries cox's `COX_DATA`. */
+  cox: boolean;
+}
+
+/**
+ * The pandas objects of a file, at any depth (pandas keys and cox table
+ * names may hold `/`): groups with `COX_DATA` or `pandas_type`. Other
+ * groups are looked into (PyTables' intermediate groups); at most
+ * MAX_GROUPS_VISITED groups are.
+ */
+export function findTables(file: H5File): FoundObject[] {
+  const found: FoundObject[] = [];
+  const queue = ["/"];
+  for (let visited = 0; queue.length > 0; visited++) {
+    if (visited >= MAX_GROUPS_VISITED) {
+      throw new RangeError(
+        `Cannot list the tables of ${file.filename}: it has more than ${MAX_GROUPS_VISITED} groups`,
+      );
+    }
+    const path = queue.shift()!;
+    const group = file.get(path);
+    if (!(group instanceof H5Api.Group)) continue;
+    for (const name of group.keys()) {
+      const child = path === "/" ? `/${name}` : `${path}/${name}`;
+      let type: unknown;
+      try {
+        type = file.get(child);
+      } catch {
+        continue; // a dangling link
+      }
+      if (!(type instanceof H5Api.Group)) continue;
+      const attrs = attributeNames(file, child);
+      if (attrs.includes("COX_DATA")) {
+        found.push({ key: child.slice(1), cox: true });
+      } else if (attrs.includes("pandas_type")) {
+        found.push({ key: child.slice(1), cox: false });
+      } else {
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
 
 /** Gives the root group PyTables' attributes, once. */
 export function ensureRootAttributes(file: H5File): void {

@@ -311,7 +311,8 @@ export function readRawAttribute(
 /** How an attribute's bytes are typed on disk. */
 export type AttributeType =
   | { kind: "string"; cset: "ascii" | "utf8"; size: number }
-  | { kind: "int64" };
+  | { kind: "int64" }
+  | { kind: "int32" };
 
 /** Creates a scalar attribute from raw bytes (deleting the old one when `replace`). */
 export function writeRawAttribute(
@@ -337,7 +338,7 @@ export function writeRawAttribute(
     }
     : {
       type: 0,
-      size: 8,
+      size: type.kind === "int32" ? 4 : 8,
       signed: true,
       vlen: false,
       littleEndian: true,

@@ -16,6 +16,7 @@ import {
   decodeRows,
   describeFrameTable,
   encodeRows,
+  exists,
   type FrameTable,
   readColumns,
   type RowLayout,
@@ -43,10 +44,9 @@ export interface CheckpointOptions {
 
 /** Where a table's rows need more room than its columns on disk have. */
 function needsRebuild(file: H5File, batches: JournalBatch[]): boolean {
-  const keys = new Set(file.keys());
   const seen = new Map<string, FrameTable>();
   for (const batch of batches) {
-    if (!keys.has(batch.table)) continue;
+    if (!seen.has(batch.table) && !exists(file, `/${batch.table}`)) continue;
     let layout = seen.get(batch.table);
     if (layout === undefined) {
       layout = describeFrameTable(file, batch.table);
@@ -95,11 +95,10 @@ function applyBatches(
   options: CheckpointOptions,
 ): Map<string, FrameTable> {
   const layouts = new Map<string, FrameTable>();
-  const keys = new Set(file.keys());
   for (const batch of batches) {
     let layout = layouts.get(batch.table);
     if (layout === undefined) {
-      if (keys.has(batch.table)) {
+      if (exists(file, `/${batch.table}`)) {
         layout = describeFrameTable(file, batch.table);
       } else {
         if (batch.start !== 0) {
@@ -116,7 +115,6 @@ function applyBatches(
           { [COX_DATA]: options.coxData(batch.table, batch.schema) },
           options.chunkRows(batch.schema, batch.count),
         );
-        keys.add(batch.table);
       }
       layouts.set(batch.table, layout);
     }

@@ -14,6 +14,8 @@ import {
   decodeRows,
   describeFrameTable,
   encodeRows,
+  exists as objectExists,
+  findTables,
   type FrameTable,
   type NewColumn,
   readColumns,
@@ -36,19 +38,22 @@ import {
   COX_DATA,
   removeCheckpointLeftovers,
 } from "./checkpoint.ts";
-import { coxData, schemaFromCoxData } from "../cox_data.ts";
+import { coxData, numpyTypes, schemaFromCoxData } from "../cox_data.ts";
 import { type JournalBatch, JournalWriter, readJournal } from "./journal.ts";
 import { RunLock } from "./run_lock.ts";
 import { holdUntilExit, release } from "./exit_hooks.ts";
 import {
+  checkStringCell,
   type ColumnKind,
   formatSchema,
   isColumnKind,
+  type NumpyType,
   OBJECT,
   type Row,
   sameSchema,
   type Schema,
   schemaFromExample,
+  utf8Length,
 } from "../schema.ts";
 import { Table, type TableHost } from "./table.ts";
 import { SummaryWriter } from "../tensorboard/summary_writer.ts";
@@ -108,7 +113,14 @@ export function checkExpId(expId: string): void {
   }
 }
 
-/** Checks a table name: one plain HDF5 group name. */
+/** The most UTF-8 bytes of a table or column name (HDF5 and PyTables refuse far longer ones). */
+export const MAX_NAME_BYTES = 1024;
+
+/**
+ * Checks a table name: one HDF5 group path. Like Python cox's
+ * `add_table("train/acc")`, `/` nests groups; no part may be empty, `.` or
+ * `..`, and no NUL or overlong name is accepted.
+ */
 export function checkTableName(name: string): void {
   if (typeof name !== "string" || name.length === 0) {
     throw new TypeError(
@@ -117,13 +129,24 @@ export function checkTableName(name: string): void {
       }: expected a non-empty string`,
     );
   }
+  const parts = name.split("/");
   if (
-    name.includes("/") || name.includes("\0") || name === "." || name === ".."
+    name.includes("\0") ||
+    parts.some((p) => p === "" || p === "." || p === "..")
   ) {
     throw new TypeError(
       `Cannot use table name ${
         JSON.stringify(name)
-      }: it must not contain "/" or NUL, nor be "." or ".."`,
+      }: it must not contain NUL, nor start or end with "/", nor have an empty, "." or ".." part`,
+    );
+  }
+  if (utf8Length(name) > MAX_NAME_BYTES) {
+    throw new RangeError(
+      `Cannot use table name ${
+        JSON.stringify(name.slice(0, 40) + "...")
+      }: it has ${
+        utf8Length(name)
+      } bytes of UTF-8, more than ${MAX_NAME_BYTES}`,
     );
   }
 }
@@ -291,13 +314,18 @@ export class Store {
           : null;
       },
       serialize: (table, column, kind, value) =>
-        serializeObject(
-          this.tableObjectDir,
+        checkStringCell(
           table,
           column,
           kind,
-          value,
-          this.#objectFiles,
+          serializeObject(
+            this.tableObjectDir,
+            table,
+            column,
+            kind,
+            value,
+            this.#objectFiles,
+          ),
         ),
       readStored: (table, limit) => this.#readStored(table, limit),
       countStored: (table) => this.#countStored(table),
@@ -406,12 +434,14 @@ export class Store {
       warn(`ignored the end of ${this.journalPath}: ${journal.damage}`);
     }
     this.#unapplied = journal.batches;
+    const numpy = new Map<string, Record<string, NumpyType>>();
     const schemas = withHdf5(this.storePath, "r", (file) => {
       const found = new Map<string, Schema>();
-      for (const key of file.keys()) {
-        const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA);
-        if (data === undefined) continue; // not a table cox wrote: cox skips it too
+      for (const { key, cox } of findTables(file)) {
+        if (!cox) continue; // not a table cox wrote: cox skips it too
+        const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA)!;
         found.set(key, schemaFromCoxData(this.storePath, key, data));
+        numpy.set(key, numpyTypes(data));
         this.#inFile.add(key);
       }
       return found;
@@ -420,7 +450,10 @@ export class Store {
       if (!schemas.has(batch.table)) schemas.set(batch.table, batch.schema);
     }
     for (const [name, schema] of schemas) {
-      this.#tables.set(name, new Table(name, schema, this.#host, null));
+      this.#tables.set(
+        name,
+        new Table(name, schema, this.#host, null, numpy.get(name)),
+      );
     }
     return journal.end;
   }
@@ -452,7 +485,7 @@ export class Store {
   #fileLayout(file: H5File, name: string): FrameTable | null {
     const cached = this.#fileLayouts.get(name);
     if (cached) return cached;
-    if (!this.#inFile.has(name) && !file.keys().includes(name)) return null;
+    if (!this.#inFile.has(name) && !objectExists(file, `/${name}`)) return null;
     const schema = this.#tables.get(name)!.schema;
     const known = Object.fromEntries(
       Object.entries(schema).map(([c, k]) => [c, storedKind(k)]),
