@@ -39,7 +39,7 @@ export const COLUMN_KINDS: readonly ColumnKind[] = [
 /** The value a column of kind `K` accepts. */
 export type ValueOf<K extends ColumnKind> = K extends "float" ? number
   : K extends "int" ? number | bigint
-  : K extends "str" ? string
+  : K extends "str" ? string | null
   : K extends "bool" ? boolean
   : unknown;
 
@@ -50,6 +50,7 @@ export type ValueOf<K extends ColumnKind> = K extends "float" ? number
 export type CellOf<K extends ColumnKind> = K extends "float" ? number
   : K extends "int" ? number | bigint
   : K extends "bool" ? boolean
+  : K extends "str" ? string | null
   : string;
 
 /** A complete row of a table with schema `S`. */
@@ -210,6 +211,7 @@ export function checkValue(
       }
       break;
     case "str":
+      if (value === null) return null; // missing: stored as pandas' nan_rep
       if (typeof value === "string") {
         if (value.isWellFormed && !value.isWellFormed()) {
           throw new TypeError(

@@ -35,8 +35,8 @@ import {
 /** The kinds of value a column holds on disk. */
 export type StoredKind = "float" | "int" | "bool" | "str";
 
-/** One stored value. */
-export type Cell = number | bigint | boolean | string;
+/** One stored value; null is a missing string (pandas' `nan_rep`, "nan", on disk). */
+export type Cell = number | bigint | boolean | string | null;
 
 type Encoding =
   | "f8"
@@ -373,6 +373,9 @@ function decodeString(bytes: Uint8Array, start: number, size: number): string {
   return utf8.decode(bytes.subarray(start, end));
 }
 
+/** What pandas writes for a missing string (its default `nan_rep`, cox's). */
+export const NAN_REP = "nan";
+
 const TWO_32 = 4294967296;
 
 // int64 through two 32-bit halves: exact, and much cheaper than a BigInt per value
@@ -457,7 +460,9 @@ export function decodeRows(table: RowLayout, bytes: Uint8Array): Cell[][] {
         break;
       case "s":
         for (let i = 0; i < n; i++, o += step) {
-          out[i] = decodeString(bytes, o, slot.size);
+          const text = decodeString(bytes, o, slot.size);
+          // pandas reads its nan_rep as a missing value
+          out[i] = slot.kind === "str" && text === NAN_REP ? null : text;
         }
         break;
     }
@@ -484,10 +489,11 @@ export function readColumns(
 
 export { utf8Length };
 
-/** The UTF-8 length of the longest of `values` (0 for none). */
-export function widestString(values: readonly string[]): number {
+/** The UTF-8 length of the longest of `values` (0 for none; a missing one is NAN_REP). */
+export function widestString(values: readonly (string | null)[]): number {
   let widest = 0;
-  for (const v of values) {
+  for (const value of values) {
+    const v = value ?? NAN_REP;
     // a string takes at most 3 bytes per UTF-16 unit
     if (v.length * 3 <= widest) continue;
     const n = utf8Length(v);
@@ -584,7 +590,7 @@ export function encodeRows(
         break;
       case "s":
         for (let i = 0; i < n; i++, o += step) {
-          const v = values[i] as string;
+          const v = (values[i] as string | null) ?? NAN_REP;
           let ascii = v.length <= slot.size;
           for (let k = 0; ascii && k < v.length; k++) {
             const code = v.charCodeAt(k);

@@ -151,6 +151,33 @@ export function checkTableName(name: string): void {
   }
 }
 
+/**
+ * Refuses a column name that pandas or HDF5 would refuse or garble later:
+ * NUL (C strings end there), lone surrogates (no UTF-8 for them), more than
+ * MAX_NAME_BYTES of UTF-8.
+ */
+function checkColumnName(table: string, column: string): void {
+  const shown = JSON.stringify(
+    column.length > 40 ? `${column.slice(0, 40)}...` : column,
+  );
+  if (column.includes("\0")) {
+    throw new TypeError(
+      `Cannot add table "${table}": column name ${shown} contains NUL`,
+    );
+  }
+  if (!column.isWellFormed()) {
+    throw new TypeError(
+      `Cannot add table "${table}": column name ${shown} holds a lone surrogate, which UTF-8 cannot encode`,
+    );
+  }
+  const bytes = utf8Length(column);
+  if (bytes > MAX_NAME_BYTES) {
+    throw new RangeError(
+      `Cannot add table "${table}": column name ${shown} has ${bytes} bytes of UTF-8, more than ${MAX_NAME_BYTES}`,
+    );
+  }
+}
+
 function exists(path: string): boolean {
   try {
     Deno.lstatSync(path);
@@ -604,6 +631,7 @@ export class Store {
           } is reserved or empty`,
         );
       }
+      checkColumnName(name, column);
     }
     const existing = this.#tables.get(name);
     if (existing !== undefined) {
