@@ -315,6 +315,185 @@ function headerMessages(path: string, address: number): MessageAt[] {
   return found;
 }
 
+/** The raw datatype message of the dataset at `path` (from its object header on disk). */
+export function datatypeMessage(file: H5File, path: string): Uint8Array {
+  const address = objectAddress(file, path);
+  const message = headerMessages(file.filename, address).find((m) =>
+    m.type === 3
+  );
+  if (message === undefined) {
+    throw new Error(`${path} in ${file.filename} has no datatype message`);
+  }
+  return readFileBytes(file.filename, message.at, message.size);
+}
+
+/**
+ * A stand-in compound of one fixed-string member of `elementSize` bytes
+ * whose datatype message is at least `length` bytes long.
+ */
+export function rawStandIn(
+  elementSize: number,
+  length: number,
+): { metadata: Record<string, unknown>; messageLength: number } {
+  const ob = offsetBytes(elementSize);
+  const nameLength = Math.max(1, length - 8 - ob - 8 - 1);
+  const name = "x".repeat(nameLength);
+  return {
+    metadata: {
+      type: 6,
+      size: elementSize,
+      vlen: false,
+      signed: false,
+      littleEndian: true,
+      compound_type: {
+        members: [{
+          name,
+          offset: 0,
+          type: 3,
+          size: elementSize,
+          cset: 0,
+          vlen: false,
+          signed: false,
+          littleEndian: true,
+        }],
+        nmembers: 1,
+      },
+    },
+    messageLength: standInLength([name], elementSize),
+  };
+}
+
+/** Overwrites the datatype message at `message` (inside a checked chunk) with `bytes`, zero-padded. */
+function overwriteMessage(
+  path: string,
+  where: string,
+  message: MessageAt,
+  real: Uint8Array,
+): void {
+  if (message.size < real.length) {
+    throw new Error(
+      `Cannot give ${where} in ${path} its datatype: its message has ${message.size} bytes, ${real.length} needed`,
+    );
+  }
+  if (message.chunk !== undefined) {
+    const { start, checksumAt } = message.chunk;
+    const stored = u32(readFileBytes(path, checksumAt, 4), 0);
+    if (stored !== lookup3(readFileBytes(path, start, checksumAt - start))) {
+      throw new Error(
+        `Cannot give ${where} in ${path} its datatype: its object header's checksum does not match`,
+      );
+    }
+  }
+  const bytes = new Uint8Array(message.size);
+  bytes.set(real);
+  patchFile(path, message.at, bytes);
+  if (message.chunk !== undefined) {
+    const { start, checksumAt } = message.chunk;
+    const sum = lookup3(readFileBytes(path, start, checksumAt - start));
+    patchFile(
+      path,
+      checksumAt,
+      new Uint8Array([sum, sum >>> 8, sum >>> 16, sum >>> 24]),
+    );
+  }
+}
+
+/**
+ * Turns attribute `name` of the object at header `address`, written as an
+ * unsigned integer, into the bitfield of the same size it was copied from
+ * (the two types' messages differ in their class alone).
+ */
+function patchBitfieldAttribute(
+  path: string,
+  address: number,
+  where: string,
+  name: string,
+): void {
+  const wanted = encoder.encode(name);
+  for (const message of headerMessages(path, address)) {
+    if (message.type !== 0x0c) continue;
+    const b = readFileBytes(path, message.at, message.size);
+    const version = b[0];
+    const nameSize = u16(b, 2);
+    let nameAt: number;
+    let typeAt: number;
+    if (version === 1) {
+      nameAt = 8;
+      typeAt = 8 + Math.ceil(nameSize / 8) * 8;
+    } else {
+      nameAt = version === 3 ? 9 : 8;
+      typeAt = nameAt + nameSize;
+    }
+    const got = b.subarray(nameAt, nameAt + nameSize - 1);
+    if (got.length !== wanted.length || got.some((c, i) => c !== wanted[i])) {
+      continue;
+    }
+    if ((b[typeAt] & 0x0f) !== 0) break;
+    const fixed = new Uint8Array([(b[typeAt] & 0xf0) | 4, 0]);
+    overwriteBytes(path, message, typeAt, fixed);
+    return;
+  }
+  throw new Error(
+    `Cannot give attribute ${name} of ${where} in ${path} its bitfield type: not found in its object header`,
+  );
+}
+
+/** Overwrites bytes inside a message's data (at `offset`), keeping the chunk's checksum right. */
+function overwriteBytes(
+  path: string,
+  message: MessageAt,
+  offset: number,
+  bytes: Uint8Array,
+): void {
+  if (message.chunk !== undefined) {
+    const { start, checksumAt } = message.chunk;
+    const stored = u32(readFileBytes(path, checksumAt, 4), 0);
+    if (stored !== lookup3(readFileBytes(path, start, checksumAt - start))) {
+      throw new Error(`the object header's checksum in ${path} does not match`);
+    }
+  }
+  patchFile(path, message.at + offset, bytes);
+  if (message.chunk !== undefined) {
+    const { start, checksumAt } = message.chunk;
+    const sum = lookup3(readFileBytes(path, start, checksumAt - start));
+    patchFile(
+      path,
+      checksumAt,
+      new Uint8Array([sum, sum >>> 8, sum >>> 16, sum >>> 24]),
+    );
+  }
+}
+
+/**
+ * Gives datasets made with `rawStandIn` their real datatype messages (as
+ * read by `datatypeMessage`), and attributes copied as unsigned integers
+ * their bitfield types. Closes and reopens `file`.
+ */
+export function patchRawDatatype(
+  file: H5File,
+  patches: readonly { path: string; message: Uint8Array; length: number }[],
+  bitfields: readonly { path: string; name: string }[] = [],
+): void {
+  const addresses = patches.map((p) => objectAddress(file, p.path));
+  const bitfieldAt = bitfields.map((b) => objectAddress(file, b.path));
+  file.close();
+  bitfields.forEach((b, i) =>
+    patchBitfieldAttribute(file.filename, bitfieldAt[i], b.path, b.name)
+  );
+  patches.forEach((p, i) => {
+    const message = headerMessages(file.filename, addresses[i]).find((m) =>
+      m.type === 3
+    );
+    if (message === undefined || message.size !== p.length) {
+      throw new Error(
+        `Cannot give ${p.path} in ${file.filename} its datatype: its datatype message is not the one just written`,
+      );
+    }
+    overwriteMessage(file.filename, p.path, message, p.message);
+  });
+  (file as { file_id: bigint }).file_id = openFileId(file.filename);
+}
+
 /**
  * Replaces the stand-in datatype of the dataset at `path` (just created with
  * `standIn(fields, size).metadata`) by the real compound. Closes and reopens

@@ -25,6 +25,8 @@ import {
 import type { H5File } from "../h5/h5wasm.ts";
 import { columnNames, columnsOf, reorder, sameLayout } from "../h5/layout.ts";
 import { AttributeReader } from "../h5/attributes.ts";
+import { copyObjects } from "../h5/copy.ts";
+import { attributeNames, copyAttribute } from "../h5/h5wasm.ts";
 import { StoreFileError, withHdf5 } from "../h5/store_file.ts";
 import type { JournalBatch } from "./journal.ts";
 import { syncDir, syncFile } from "./fs_sync.ts";
@@ -42,9 +44,10 @@ export interface CheckpointOptions {
   chunkRows(schema: Schema, firstBatch: number): number;
 }
 
-/** Where a table's rows need more room than its columns on disk have. */
-function needsRebuild(file: H5File, batches: JournalBatch[]): boolean {
+/** The tables whose rows need more room than their columns on disk have. */
+function tablesToRebuild(file: H5File, batches: JournalBatch[]): Set<string> {
   const seen = new Map<string, FrameTable>();
+  const out = new Set<string>();
   for (const batch of batches) {
     if (!seen.has(batch.table) && !exists(file, `/${batch.table}`)) continue;
     let layout = seen.get(batch.table);
@@ -53,10 +56,10 @@ function needsRebuild(file: H5File, batches: JournalBatch[]): boolean {
       seen.set(batch.table, layout);
     }
     if (!sameLayout(layout, batch.layout) && !fits(batch.layout, layout)) {
-      return true;
+      out.add(batch.table);
     }
   }
-  return false;
+  return out;
 }
 
 /** Whether rows of layout `from` can be re-encoded into `to` (same columns, wide enough). */
@@ -158,16 +161,9 @@ interface TableCopy {
   coxData: PyValue | undefined;
 }
 
-function readEverything(file: H5File): TableCopy[] {
-  return file.keys().map((key) => {
+function readTables(file: H5File, keys: Set<string>): TableCopy[] {
+  return [...keys].map((key) => {
     const attrs = new AttributeReader(file, `/${key}`);
-    if (attrs.string("pandas_type") !== "frame_table") {
-      throw new StoreFileError(
-        file.filename,
-        `Cannot widen a string column of ${file.filename}: it holds "${key}", which is not a pandas table ` +
-          `and would be lost`,
-      );
-    }
     const layout = describeFrameTable(file, key, attrs);
     return {
       key,
@@ -179,10 +175,12 @@ function readEverything(file: H5File): TableCopy[] {
 }
 
 /**
- * Writes every table of `file` anew into `out` (the data-columns layout),
- * each string column as wide as the widest layout any batch asks for.
+ * Writes the tables being rebuilt anew into `out` (pandas' value-blocks
+ * layout), each string column as wide as the widest layout any batch asks
+ * for, with the other attributes their groups had in `src`.
  */
 function rebuildInto(
+  src: H5File,
   out: H5File,
   copies: TableCopy[],
   batches: JournalBatch[],
@@ -209,6 +207,10 @@ function rebuildInto(
       attributes,
       undefined,
     );
+    const made = new Set(attributeNames(out, `/${copy.key}`));
+    for (const name of attributeNames(src, `/${copy.key}`)) {
+      if (!made.has(name)) copyAttribute(src, out, `/${copy.key}`, name);
+    }
     if (rows > 0) {
       appendRows(
         out,
@@ -244,19 +246,79 @@ export function checkpoint(
   batches: JournalBatch[],
   options: CheckpointOptions,
 ): Map<string, FrameTable> {
+  const rebuild = withHdf5(
+    storePath,
+    "r",
+    (file) => tablesToRebuild(file, batches),
+  );
+  if (rebuild.size === 0) return replace(storePath, batches, options, null);
+  try {
+    return replace(storePath, batches, options, rebuild);
+  } catch (error) {
+    // a table that cannot be rebuilt keeps its rows in the journal; the
+    // others' rows still reach store.h5
+    const rest = batches.filter((b) => !rebuild.has(b.table));
+    const kept = batches.filter((b) => rebuild.has(b.table));
+    const layouts = rest.length > 0
+      ? replace(storePath, rest, options, null)
+      : new Map<string, FrameTable>();
+    throw new PartialCheckpointError(
+      `Cannot rebuild table${rebuild.size > 1 ? "s" : ""} ${
+        [...rebuild].map((t) => `"${t}"`).join(", ")
+      } of ${storePath} to widen a string column: ${
+        (error as Error).message
+      }; ${kept.reduce((n, b) => n + b.count, 0)} rows of ${
+        rebuild.size > 1 ? "them" : "it"
+      } stay in the journal`,
+      layouts,
+      kept,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * A checkpoint that brought every table up to date but those it could not
+ * rebuild: `layouts` are the tables written, `kept` the batches left
+ * (still in the journal).
+ */
+export class PartialCheckpointError extends StoreFileError {
+  /** The tables brought up to date, as they now are on disk. */
+  readonly layouts: Map<string, FrameTable>;
+  /** The batches not applied. */
+  readonly kept: JournalBatch[];
+  constructor(
+    message: string,
+    layouts: Map<string, FrameTable>,
+    kept: JournalBatch[],
+    options?: ErrorOptions,
+  ) {
+    super("", message, options);
+    this.name = "PartialCheckpointError";
+    this.layouts = layouts;
+    this.kept = kept;
+  }
+}
+
+/** One replacement of store.h5 holding `batches` (rebuilding the tables `rebuild`). */
+function replace(
+  storePath: string,
+  batches: JournalBatch[],
+  options: CheckpointOptions,
+  rebuild: Set<string> | null,
+): Map<string, FrameTable> {
   const tmp = checkpointTempPath(storePath);
   try {
-    const rebuild = withHdf5(
-      storePath,
-      "r",
-      (file) => needsRebuild(file, batches),
-    );
     let layouts: Map<string, FrameTable>;
-    if (rebuild) {
-      const copies = withHdf5(storePath, "r", readEverything);
-      layouts = withHdf5(tmp, "w", (out) => {
-        rebuildInto(out, copies, batches);
-        return applyBatches(out, batches, options);
+    if (rebuild !== null) {
+      // everything else in the file comes across as it is (copy.ts)
+      layouts = withHdf5(storePath, "r", (src) => {
+        const copies = readTables(src, rebuild);
+        return withHdf5(tmp, "w", (out) => {
+          copyObjects(src, out, new Set([...rebuild].map((k) => `/${k}`)));
+          rebuildInto(src, out, copies, batches);
+          return applyBatches(out, batches, options);
+        });
       });
     } else {
       Deno.copyFileSync(storePath, tmp);

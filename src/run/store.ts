@@ -36,6 +36,7 @@ import {
 import {
   checkpoint,
   COX_DATA,
+  PartialCheckpointError,
   removeCheckpointLeftovers,
 } from "./checkpoint.ts";
 import { coxData, numpyTypes, schemaFromCoxData } from "../cox_data.ts";
@@ -780,18 +781,28 @@ export class Store {
   #checkpoint(): void {
     if (this.#unapplied.length === 0) return;
     const t0 = performance.now();
-    const layouts = checkpoint(
-      this.storePath,
-      this.#unapplied,
-      CHECKPOINT_OPTIONS,
-    );
-    this.#unapplied = [];
-    this.#journal!.clear();
+    let layouts: Map<string, FrameTable>;
+    let partial: PartialCheckpointError | null = null;
+    try {
+      layouts = checkpoint(this.storePath, this.#unapplied, CHECKPOINT_OPTIONS);
+    } catch (error) {
+      if (!(error instanceof PartialCheckpointError)) throw error;
+      partial = error;
+      layouts = error.layouts;
+    }
+    if (partial === null) {
+      this.#unapplied = [];
+      this.#journal!.clear();
+    } else {
+      // the journal keeps every batch (a replay skips those in store.h5)
+      this.#unapplied = partial.kept;
+    }
     this.#fileLayouts.clear();
     for (const [name, layout] of layouts) {
       this.#fileLayouts.set(name, layout);
       this.#writeLayouts.set(name, layout);
     }
+    if (partial !== null) throw partial;
     // copying store.h5 costs time in proportion to its size: keep that under 5% of the time
     this.#nextCheckpoint = performance.now() + 20 * (performance.now() - t0);
   }

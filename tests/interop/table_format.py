@@ -13,6 +13,8 @@ the table-format tests.
   table_format.py extras STORE        -> adds objects cox never writes: a Series and a
            frame in pandas' fixed format, a frame_table without COX_DATA,
            attributes on the root and on a group
+  table_format.py extras-vlen STORE   -> adds a fixed-format frame with a string column
+           (variable-length data, which h5wasm cannot copy)
   table_format.py show-extras STORE   -> JSON of those objects and attributes
   table_format.py data-columns STORE TABLE N -> a cox-style table of N rows written
            with data_columns=True (every column its own indexed field)
@@ -129,11 +131,16 @@ def select(path, table, where):
 def extras(path):
     with pd.HDFStore(path, mode="a") as store:
         store.put("series", pd.Series([1.5, 2.5, np.nan], name="s"))
-        store.put("fixed", pd.DataFrame({"a": [1, 2], "b": ["x", "yy"]}))
+        store.put("fixed", pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5]}))
         store.append("plain", pd.DataFrame({"v": [0.25, 0.75]}), format="table")
         store.get_storer("plain").attrs.user_meta = {"k": [1, 2]}
         store._handle.root._v_attrs.user_note = "kept"
         store._handle.root._v_attrs.user_count = np.int64(7)
+
+
+def extras_vlen(path):
+    with pd.HDFStore(path, mode="a") as store:
+        store.put("objects", pd.DataFrame({"a": [1, 2], "b": ["x", "yy"]}))
 
 
 def show_extras(path):
@@ -171,6 +178,8 @@ if __name__ == "__main__":
         select(*args)
     elif command == "extras":
         extras(*args)
+    elif command == "extras-vlen":
+        extras_vlen(*args)
     elif command == "show-extras":
         show_extras(*args)
     elif command == "data-columns":

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { assertEquals, assertOk, assertThrows } from "../assert.ts";
 import { Store } from "../../mod.ts";
 import { ignoreUnless, runPython } from "./python.ts";
+import { quietly } from "../warnings.ts";
 
 const MODULES = ["pandas", "tables", "numpy"];
 const ignore = await ignoreUnless(MODULES);
@@ -386,5 +387,41 @@ Deno.test({
     assertEquals(JSON.parse(await py("show-extras", [path])), before);
     using reader = await Store.open(dir, "run", { mode: "r" });
     assertEquals(reader.table("train/acc").nrows, 4);
+  },
+});
+
+Deno.test({
+  name:
+    "a table that cannot be rebuilt keeps its rows in the journal and blocks no other table",
+  ignore,
+  async fn() {
+    const { dir, store: path } = await newRun();
+    await py("write", [path, "notes"], {
+      schema: { text: "str" },
+      rows: [{ text: "ab" }],
+    });
+    await py("write", [path, "log"], {
+      schema: { n: "int" },
+      rows: [{ n: 0 }],
+    });
+    await py("extras-vlen", [path]); // h5wasm cannot carry it into a new file
+    const { warnings } = await quietly(async () => {
+      using store = await Store.open(dir, "run");
+      store.table("notes").appendRow({ text: "far longer than two bytes" });
+      store.table("log").appendRow({ n: 1 });
+    });
+    assertOk(
+      warnings.some((w) => w.includes('"notes"') && w.includes("/objects")),
+      warnings.join("\n"),
+    );
+    const got = await pandasRead(path);
+    assertEquals(got["log"].rows, [["0"], ["1"]]); // the other table's row is in
+    assertEquals(got["notes"].rows, [["ab"]]);
+    assertEquals(got["objects"].rows, [["1", "x"], ["2", "yy"]]);
+    using reader = await Store.open(dir, "run", { mode: "r" });
+    assertEquals(reader.table("notes").columns().text, [
+      "ab",
+      "far longer than two bytes",
+    ]);
   },
 });
