@@ -148,7 +148,8 @@ Deno.test("Store.open() names the file when store.h5 is empty, not HDF5, or trun
 Deno.test("addTable() checks names and schemas", async () => {
   using store = await Store.open(await tmp(), "run");
   assertThrows(() => store.addTable("", { a: "int" }), TypeError, "table name");
-  assertThrows(() => store.addTable("a/b", { a: "int" }), TypeError, `"a/b"`);
+  assertThrows(() => store.addTable("a//b", { a: "int" }), TypeError, `"a//b"`);
+  assertThrows(() => store.addTable("/a", { a: "int" }), TypeError, `"/a"`);
   assertThrows(
     // @ts-expect-error: "double" is not a column kind
     () => store.addTable("t", { a: "double" }),
