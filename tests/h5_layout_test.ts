@@ -1,5 +1,6 @@
 // The layout planned for new columns is the one createFrameTable gives them,
 // so rows packed before a table exists are copied into it as they are.
+import { encodeCompound, lookup3 } from "../src/h5/datatype.ts";
 import { join } from "node:path";
 import { assertEquals, assertOk } from "./assert.ts";
 import { createFrameTable, type NewColumn } from "../src/h5/frame_table.ts";
@@ -46,5 +47,31 @@ Deno.test("planLayout() gives the layout createFrameTable() makes", async () => 
         columns.map((c) => c.name === "s" ? { ...c, width: 64 } : c),
       ),
     ),
+  );
+});
+
+Deno.test("lookup3 (HDF5's metadata checksum) gives Jenkins' published values", () => {
+  const text = new TextEncoder().encode("Four score and seven years ago");
+  assertEquals(lookup3(new Uint8Array(0)), 0xdeadbeef);
+  assertEquals(lookup3(text), 0x17770551);
+  assertEquals(lookup3(text, 1), 0xcd628161);
+});
+
+Deno.test("encodeCompound() writes pandas' block type as HDF5 1.10 encodes it", () => {
+  // H5Tencode of [('index','<i8'), ('values_block_0','<f8',(2,))] as h5py gives it, less its 2-byte prefix
+  const hex =
+    "3602000018000000696e646578000010080000080000000000400076616c7565735f626c6f636b5f3000083a00000010000000010200000011203f000800000000004000340b0034ff030000";
+  const bytes = encodeCompound([
+    { name: "index", offset: 0, base: { class: "int", size: 8, signed: true } },
+    {
+      name: "values_block_0",
+      offset: 8,
+      base: { class: "float", size: 8 },
+      count: 2,
+    },
+  ], 24);
+  assertEquals(
+    [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(""),
+    hex,
   );
 });

@@ -26,7 +26,12 @@ import {
 } from "../h5/frame_table.ts";
 import { AttributeReader } from "../h5/attributes.ts";
 import type { H5File } from "../h5/h5wasm.ts";
-import { columnNames, planLayout, reorder } from "../h5/layout.ts";
+import {
+  columnNames,
+  columnsOf,
+  planLayout,
+  reorder,
+} from "../h5/layout.ts";
 import {
   closeKept,
   loadH5,
@@ -754,11 +759,11 @@ export class Store {
     let cells = inLayoutOrder(table, layout);
     const wide = widthsExceeded(layout, cells);
     if (wide.size > 0) {
-      const columns = layout.columns.map((slot): NewColumn => ({
-        name: slot.name,
-        kind: slot.kind,
-        width: slot.kind === "str"
-          ? roomyWidth(Math.max(slot.size, wide.get(slot.name) ?? 0))
+      // numeric widths stay (a Python table's int8 stays int8)
+      const columns = columnsOf(layout).map((column): NewColumn => ({
+        ...column,
+        width: column.kind === "str"
+          ? roomyWidth(Math.max(column.width ?? 1, wide.get(column.name) ?? 0))
           : undefined,
       }));
       layout = planLayout(name, columns);

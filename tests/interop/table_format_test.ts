@@ -132,6 +132,7 @@ Deno.test({
       u64: "uint64",
       f32: "float32",
       b: "bool_",
+      tag: "str",
     };
     await py("write", [path, "nums"], {
       schema,
@@ -146,6 +147,7 @@ Deno.test({
           u64: "18446744073709551615",
           f32: 0.5,
           b: true,
+          tag: "a",
         },
         {
           i8: 127,
@@ -157,6 +159,7 @@ Deno.test({
           u64: "9007199254740993",
           f32: -2.25,
           b: false,
+          tag: "b",
         },
       ],
     });
@@ -173,6 +176,7 @@ Deno.test({
         u64: "int",
         f32: "float",
         b: "bool",
+        tag: "str",
       });
       const c = t.columns();
       assertEquals(c.i8, [-128, 127]);
@@ -189,6 +193,8 @@ Deno.test({
         u64: 2n ** 63n + 5n,
         f32: 1.5,
         b: true,
+        // longer than the column pandas made: the table is rebuilt, numpy widths kept
+        tag: "a tag longer than the first",
       };
       assertThrows(() => t.appendRow({ ...row, i8: 200 }), RangeError, "int8");
       assertThrows(() => t.appendRow({ ...row, u8: -1 }), RangeError, "uint8");
@@ -210,6 +216,7 @@ Deno.test({
       u64: "uint64",
       f32: "float32",
       b: "bool",
+      tag: "object",
     });
     assertEquals(got.index, [0, 1, 2]);
     assertEquals(got.rows[2], [
@@ -222,6 +229,7 @@ Deno.test({
       String(2n ** 63n + 5n),
       1.5,
       true,
+      "a tag longer than the first",
     ]);
     assertEquals(got.rows[0][6], "18446744073709551615");
     assertEquals(got.cox!.schema.u64, "uint64");
