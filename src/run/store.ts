@@ -26,12 +26,7 @@ import {
 } from "../h5/frame_table.ts";
 import { AttributeReader } from "../h5/attributes.ts";
 import type { H5File } from "../h5/h5wasm.ts";
-import {
-  columnNames,
-  columnsOf,
-  planLayout,
-  reorder,
-} from "../h5/layout.ts";
+import { columnNames, columnsOf, planLayout, reorder } from "../h5/layout.ts";
 import {
   closeKept,
   loadH5,
