@@ -8,7 +8,13 @@
 
 import { StoreFileError } from "./h5/store_file.ts";
 import { PyGlobal, type PyValue } from "./pickle/values.ts";
-import { type ColumnKind, isColumnKind, type Schema } from "./schema.ts";
+import {
+  type ColumnKind,
+  isColumnKind,
+  isNumpyType,
+  type NumpyType,
+  type Schema,
+} from "./schema.ts";
 
 const PY_TYPE: Record<string, ColumnKind> = {
   "builtins.float": "float",
@@ -19,8 +25,35 @@ const PY_TYPE: Record<string, ColumnKind> = {
   "numpy.float32": "float",
   "numpy.int64": "int",
   "numpy.int32": "int",
+  "numpy.int16": "int",
+  "numpy.int8": "int",
+  "numpy.uint64": "int",
+  "numpy.uint32": "int",
+  "numpy.uint16": "int",
+  "numpy.uint8": "int",
   "numpy.bool_": "bool",
+  "numpy.bool": "bool",
 };
+
+/**
+ * The numpy scalar types a cox schema may name for a column (`np.int8`),
+ * by column: values must fit their width and signedness. Columns of
+ * Python's own types are not listed.
+ */
+export function numpyTypes(data: PyValue): Record<string, NumpyType> {
+  const raw = data !== null && typeof data === "object" &&
+      !(data instanceof Map) && !Array.isArray(data)
+    ? (data as Record<string, PyValue>).schema
+    : undefined;
+  const out: Record<string, NumpyType> = {};
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return out;
+  for (const [column, t] of Object.entries(raw as Record<string, PyValue>)) {
+    if (t instanceof PyGlobal && t.module === "numpy" && isNumpyType(t.name)) {
+      out[column] = t.name;
+    }
+  }
+  return out;
+}
 
 const KIND_TO_PY: Record<"float" | "int" | "str" | "bool", PyGlobal> = {
   float: new PyGlobal("builtins", "float"),

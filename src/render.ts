@@ -56,7 +56,10 @@ function formatColumn(kind: string, values: Cell[]): string[] {
   if (kind === "float") return formatFloats(values as number[]);
   if (kind === "bool") return values.map((v) => (v ? "True" : "False"));
   // a line break inside a cell would break the columns apart: show it escaped
-  return values.map((v) => String(v).replace(/\n/g, "\\n"));
+  // a missing string prints as pandas prints it
+  return values.map((v) =>
+    v === null ? "NaN" : String(v).replace(/\n/g, "\\n")
+  );
 }
 
 /** Renders rows like pandas: index on the left, columns right-aligned. */

@@ -39,7 +39,7 @@ export const COLUMN_KINDS: readonly ColumnKind[] = [
 /** The value a column of kind `K` accepts. */
 export type ValueOf<K extends ColumnKind> = K extends "float" ? number
   : K extends "int" ? number | bigint
-  : K extends "str" ? string
+  : K extends "str" ? string | null
   : K extends "bool" ? boolean
   : unknown;
 
@@ -50,6 +50,7 @@ export type ValueOf<K extends ColumnKind> = K extends "float" ? number
 export type CellOf<K extends ColumnKind> = K extends "float" ? number
   : K extends "int" ? number | bigint
   : K extends "bool" ? boolean
+  : K extends "str" ? string | null
   : string;
 
 /** A complete row of a table with schema `S`. */
@@ -60,6 +61,83 @@ export type StoredRow<S extends Schema> = { [C in keyof S]: CellOf<S[C]> };
 
 /** Columns of a table with schema `S`, one array each. */
 export type Columns<S extends Schema> = { [C in keyof S]: CellOf<S[C]>[] };
+
+/**
+ * The most UTF-8 bytes a str cell (and the serialized text of an OBJECT
+ * cell) may hold. pandas stores a table's strings at one fixed width, that
+ * of the widest, in every row; longer text belongs in a PICKLE column.
+ */
+export const MAX_STR_BYTES = 65536;
+
+/** Bytes of `s` in UTF-8, counted without encoding it. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
+/**
+ * Refuses a string cell longer than MAX_STR_BYTES, naming the table and
+ * column; returns it otherwise.
+ */
+export function checkStringCell(
+  table: string,
+  column: string,
+  kind: ColumnKind,
+  value: string,
+): string {
+  // a UTF-16 unit takes at most 3 bytes of UTF-8
+  if (value.length * 3 <= MAX_STR_BYTES) return value;
+  const bytes = utf8Length(value);
+  if (bytes <= MAX_STR_BYTES) return value;
+  throw new RangeError(
+    `Cannot store ${
+      kind === "str" ? "a string" : "a serialized object"
+    } of ${bytes} bytes in ${kind} column "${column}" of table "${table}": ` +
+      `a cell holds at most ${MAX_STR_BYTES} bytes of UTF-8 (pandas gives every row the width ` +
+      `of the widest string); keep longer text or objects in a PICKLE column`,
+  );
+}
+
+/** numpy scalar types a Python cox schema may give a column. */
+export type NumpyType =
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint8"
+  | "uint16"
+  | "uint32"
+  | "uint64"
+  | "float32"
+  | "float64"
+  | "bool_"
+  | "bool";
+
+const NUMPY_INT_RANGE: Record<string, [bigint, bigint]> = {
+  int8: [-(2n ** 7n), 2n ** 7n - 1n],
+  int16: [-(2n ** 15n), 2n ** 15n - 1n],
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint8: [0n, 2n ** 8n - 1n],
+  uint16: [0n, 2n ** 16n - 1n],
+  uint32: [0n, 2n ** 32n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
+/** True for the numpy type names cox schemas use. */
+export function isNumpyType(name: string): name is NumpyType {
+  return name in NUMPY_INT_RANGE ||
+    ["float32", "float64", "bool_", "bool"].includes(name);
+}
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -98,6 +176,7 @@ export function checkValue(
   column: string,
   kind: ColumnKind,
   value: unknown,
+  numpyType?: NumpyType,
 ): unknown {
   switch (kind) {
     case "float":
@@ -105,6 +184,9 @@ export function checkValue(
       if (typeof value === "bigint") return Number(value);
       break;
     case "int":
+      if (numpyType !== undefined && numpyType in NUMPY_INT_RANGE) {
+        return checkNumpyInt(table, column, numpyType, value);
+      }
       if (typeof value === "number") {
         if (Number.isSafeInteger(value)) return value;
         throw new RangeError(
@@ -129,6 +211,7 @@ export function checkValue(
       }
       break;
     case "str":
+      if (value === null) return null; // missing: stored as pandas' nan_rep
       if (typeof value === "string") {
         if (value.isWellFormed && !value.isWellFormed()) {
           throw new TypeError(
@@ -138,7 +221,7 @@ export function checkValue(
               `it holds a lone surrogate, which UTF-8 cannot encode`,
           );
         }
-        return value;
+        return checkStringCell(table, column, kind, value);
       }
       break;
     case "bool":
@@ -154,6 +237,38 @@ export function checkValue(
     } in ${kind} column "${column}" of table "${table}": ` +
       `expected ${expectation(kind)}`,
   );
+}
+
+/** An int for a column of a numpy integer type: within its width and sign. */
+function checkNumpyInt(
+  table: string,
+  column: string,
+  numpyType: NumpyType,
+  value: unknown,
+): number | bigint {
+  const [lo, hi] = NUMPY_INT_RANGE[numpyType];
+  const big = typeof value === "bigint"
+    ? value
+    : typeof value === "number" && Number.isSafeInteger(value)
+    ? BigInt(value)
+    : null;
+  if (big === null) {
+    throw new TypeError(
+      `Cannot store ${
+        describe(value)
+      } in ${numpyType} column "${column}" of table "${table}": ` +
+        `expected a safe integer or a bigint`,
+    );
+  }
+  if (big < lo || big > hi) {
+    throw new RangeError(
+      `Cannot store ${
+        describe(value)
+      } in ${numpyType} column "${column}" of table "${table}": ` +
+        `it is outside ${lo}..${hi}`,
+    );
+  }
+  return big >= -(2n ** 53n) + 1n && big <= 2n ** 53n - 1n ? Number(big) : big;
 }
 
 function expectation(kind: ColumnKind): string {

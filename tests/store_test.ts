@@ -175,7 +175,8 @@ Deno.test("an empty or all-zero store.h5 (a creator killed midway) is an empty r
 Deno.test("addTable() checks names and schemas", async () => {
   using store = await Store.open(await tmp(), "run");
   assertThrows(() => store.addTable("", { a: "int" }), TypeError, "table name");
-  assertThrows(() => store.addTable("a/b", { a: "int" }), TypeError, `"a/b"`);
+  assertThrows(() => store.addTable("a//b", { a: "int" }), TypeError, `"a//b"`);
+  assertThrows(() => store.addTable("/a", { a: "int" }), TypeError, `"/a"`);
   assertThrows(
     // @ts-expect-error: "double" is not a column kind
     () => store.addTable("t", { a: "double" }),

@@ -170,6 +170,14 @@ export class AttributeWriter {
     return this;
   }
 
+  /** An int32 scalar (PyTables' flags, such as an index's `DIRTY`). */
+  int32(name: string, value: number): this {
+    const bytes = new Uint8Array(4);
+    new DataView(bytes.buffer).setInt32(0, value, true);
+    this.#write(name, { kind: "int32" }, bytes);
+    return this;
+  }
+
   /** A Python value as PyTables writes it: a protocol-0 pickle in an ASCII string. */
   pickled(name: string, value: PyValue): this {
     const bytes = pickle(value, { protocol: 0 });

@@ -12,13 +12,21 @@
 
 import type { PyValue } from "../pickle/values.ts";
 import { PyTuple } from "../pickle/values.ts";
+import { utf8Length } from "../schema.ts";
 import { AttributeReader, AttributeWriter } from "./attributes.ts";
-import { columnType } from "./layout.ts";
+import { planLayout, sameLayout } from "./layout.ts";
 import {
+  type BaseType,
+  type FieldType,
+  patchCompound,
+  standIn,
+} from "./datatype.ts";
+import {
+  attributeNames,
+  createEmptyDataset,
   H5Api,
   type H5Dataset,
   type H5File,
-  type H5Group,
   MAX_READ_BYTES,
   readRows,
   writeRows,
@@ -27,8 +35,8 @@ import {
 /** The kinds of value a column holds on disk. */
 export type StoredKind = "float" | "int" | "bool" | "str";
 
-/** One stored value. */
-export type Cell = number | bigint | boolean | string;
+/** One stored value; null is a missing string (pandas' `nan_rep`, "nan", on disk). */
+export type Cell = number | bigint | boolean | string | null;
 
 type Encoding =
   | "f8"
@@ -81,6 +89,8 @@ export interface NewColumn {
   kind: StoredKind;
   /** For str columns: width in UTF-8 bytes. */
   width?: number;
+  /** For int and float columns: a numpy width other than 64 bits (`i1`, `u8`, `f4`...). */
+  encoding?: ColumnSlot["encoding"];
 }
 
 const H5T_INTEGER = 0;
@@ -363,6 +373,9 @@ function decodeString(bytes: Uint8Array, start: number, size: number): string {
   return utf8.decode(bytes.subarray(start, end));
 }
 
+/** What pandas writes for a missing string (its default `nan_rep`, cox's). */
+export const NAN_REP = "nan";
+
 const TWO_32 = 4294967296;
 
 // int64 through two 32-bit halves: exact, and much cheaper than a BigInt per value
@@ -447,7 +460,9 @@ export function decodeRows(table: RowLayout, bytes: Uint8Array): Cell[][] {
         break;
       case "s":
         for (let i = 0; i < n; i++, o += step) {
-          out[i] = decodeString(bytes, o, slot.size);
+          const text = decodeString(bytes, o, slot.size);
+          // pandas reads its nan_rep as a missing value
+          out[i] = slot.kind === "str" && text === NAN_REP ? null : text;
         }
         break;
     }
@@ -472,25 +487,13 @@ export function readColumns(
   return decodeRows(table, bytes);
 }
 
-/** Bytes of `s` in UTF-8, counted without encoding it. */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
-      i++;
-    } else n += 2;
-  }
-  return n;
-}
+export { utf8Length };
 
-/** The UTF-8 length of the longest of `values` (0 for none). */
-export function widestString(values: readonly string[]): number {
+/** The UTF-8 length of the longest of `values` (0 for none; a missing one is NAN_REP). */
+export function widestString(values: readonly (string | null)[]): number {
   let widest = 0;
-  for (const v of values) {
+  for (const value of values) {
+    const v = value ?? NAN_REP;
     // a string takes at most 3 bytes per UTF-16 unit
     if (v.length * 3 <= widest) continue;
     const n = utf8Length(v);
@@ -587,7 +590,7 @@ export function encodeRows(
         break;
       case "s":
         for (let i = 0; i < n; i++, o += step) {
-          const v = values[i] as string;
+          const v = (values[i] as string | null) ?? NAN_REP;
           let ascii = v.length <= slot.size;
           for (let k = 0; ascii && k < v.length; k++) {
             const code = v.charCodeAt(k);
@@ -606,6 +609,26 @@ export function encodeRows(
   return bytes;
 }
 
+/**
+ * Marks the PyTables indexes of a table (`<key>/_i_table/<column>`, which
+ * pandas makes for `index` and for data columns) dirty, so that PyTables
+ * scans the rows instead of trusting an index that lacks ours (it answers
+ * `where="index >= n"` from the index alone when n is past what it
+ * covers), and rebuilds them at its next append.
+ */
+function dirtyIndexes(file: H5File, key: string): void {
+  const path = `/${key}/_i_table`;
+  if (!exists(file, path)) return;
+  const group = file.get(path);
+  if (!(group instanceof H5Api.Group)) return;
+  for (const column of group.keys()) {
+    const index = `${path}/${column}`;
+    if (!attributeNames(file, index).includes("DIRTY")) continue;
+    if (new AttributeReader(file, index).int("DIRTY") === 1) continue;
+    new AttributeWriter(file, index).int32("DIRTY", 1);
+  }
+}
+
 /** Appends raw rows at the end of a table and updates its row count. */
 export function appendRows(
   file: H5File,
@@ -614,6 +637,7 @@ export function appendRows(
 ): void {
   const count = bytes.length / table.rowSize;
   if (count === 0) return;
+  dirtyIndexes(file, table.key);
   const path = `/${table.key}/table`;
   const dataset = file.get(path) as H5Dataset;
   const total = table.nrows + count;
@@ -623,10 +647,93 @@ export function appendRows(
   table.nrows = total;
 }
 
+/** HDF5's "no limit" for a dataspace dimension. */
+const H5S_UNLIMITED = 2n ** 64n - 1n;
+
+/** The most bytes a chunk of a table we create holds (HDF5 reads and writes whole chunks). */
+export const CHUNK_MAX_BYTES = 1 << 20;
+/** Rows whose strings take this many bytes are deflated (most of them is padding). */
+const DEFLATE_STRING_BYTES = 1024;
+
+/** The base type of a slot's elements in the file. */
+function baseType(slot: ColumnSlot): BaseType {
+  switch (slot.encoding) {
+    case "s":
+      return { class: "string", size: slot.size };
+    case "b1":
+      return { class: "bitfield", size: 1 };
+    case "f8":
+    case "f4":
+      return { class: "float", size: slot.size as 4 | 8 };
+    default:
+      return {
+        class: "int",
+        size: slot.size as 1 | 2 | 4 | 8,
+        signed: slot.encoding[0] === "i",
+      };
+  }
+}
+
+/** The compound fields of a planned layout: the index, then one array per block. */
+function fieldsOf(layout: RowLayout): FieldType[] {
+  const fields: FieldType[] = [{
+    name: "index",
+    offset: layout.indexOffset,
+    base: { class: "int", size: 8, signed: true },
+  }];
+  const byField = new Map<string, FieldType>();
+  for (const slot of [...layout.columns].sort((a, b) => a.offset - b.offset)) {
+    const field = byField.get(slot.field);
+    if (field) {
+      field.count! += 1;
+      continue;
+    }
+    const f = {
+      name: slot.field,
+      offset: slot.offset,
+      base: baseType(slot),
+      count: 1,
+    };
+    byField.set(slot.field, f);
+    fields.push(f);
+  }
+  return fields;
+}
+
+/** Whether the object at `path` exists. */
+export function exists(file: H5File, path: string): boolean {
+  try {
+    return file.get(path) !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** Creates the groups above a nested table key (`train` for `train/acc`) as PyTables does. */
+function ensureParents(file: H5File, key: string): void {
+  const parts = key.split("/");
+  for (let i = 1; i < parts.length; i++) {
+    const path = `/${parts.slice(0, i).join("/")}`;
+    if (exists(file, path)) continue;
+    file.create_group(path.slice(1));
+    new AttributeWriter(file, path, true)
+      .string("CLASS", "GROUP")
+      .string("TITLE", "")
+      .string("VERSION", "1.0");
+  }
+}
+
+/** Rows per chunk: as asked (default: about 64 KiB), within CHUNK_MAX_BYTES, at least one. */
+function chunkRowsFor(rowSize: number, asked: number | undefined): number {
+  const wanted = asked ?? Math.max(64, Math.floor(65536 / rowSize));
+  return Math.max(1, Math.min(wanted, Math.floor(CHUNK_MAX_BYTES / rowSize)));
+}
+
 /**
- * Creates an empty frame_table in the data-columns layout, with pandas' and
- * PyTables' attributes, plus any extra pickled group attributes (cox's
- * `COX_DATA`). Returns its description.
+ * Creates an empty frame_table in pandas' own value-blocks layout (see
+ * `planLayout`), with pandas' and PyTables' attributes, plus any extra
+ * pickled group attributes (cox's `COX_DATA`). Returns its description.
+ * The file is closed and reopened on the way (`patchCompound`).
  */
 export function createFrameTable(
   file: H5File,
@@ -636,7 +743,11 @@ export function createFrameTable(
   chunkRows?: number,
 ): FrameTable {
   ensureRootAttributes(file);
+  ensureParents(file, key);
   const group = `/${key}`;
+  const plan = planLayout(key, columns);
+  const fields = fieldsOf(plan);
+  const blocks = fields.slice(1);
   file.create_group(key);
   const groupAttrs = new AttributeWriter(file, group, true);
   for (const [name, text] of Object.entries(GROUP_STRINGS)) {
@@ -645,68 +756,57 @@ export function createFrameTable(
   groupAttrs.int("levels", 1);
   const names = columns.map((c) => c.name);
   groupAttrs.pickled("index_cols", [tupleOf(0, "index")]);
-  groupAttrs.pickled("values_cols", names);
-  groupAttrs.pickled("data_columns", names);
+  groupAttrs.pickled("values_cols", blocks.map((b) => b.name));
+  groupAttrs.pickled("data_columns", []);
   groupAttrs.pickled("non_index_axes", [tupleOf(1, names)]);
   const info = new Map<PyValue, PyValue>([
     [1, { names: [null], type: "Index" }],
     ["index", {}],
   ]);
-  for (const name of names) info.set(name, {});
+  for (const block of blocks) info.set(block.name, {});
   groupAttrs.pickled("info", info);
   for (const [name, value] of Object.entries(extraAttributes)) {
     groupAttrs.pickled(name, value);
   }
 
-  const types = columns.map((c) => {
-    const t = columnType(c);
-    return { ...t, h5: H5_TYPE[t.encoding] ?? `A${t.size}` };
+  const path = `${group}/table`;
+  const stringBytes = plan.columns.reduce(
+    (n, c) => n + (c.kind === "str" ? c.size : 0),
+    0,
+  );
+  const { metadata } = standIn(fields, plan.rowSize);
+  createEmptyDataset(file, path, {
+    ...metadata,
+    shape: [0n],
+    maxshape: [H5S_UNLIMITED],
+    chunks: [BigInt(chunkRowsFor(plan.rowSize, chunkRows))],
+    compression: stringBytes >= DEFLATE_STRING_BYTES ? 1 : 0,
+    compression_opts: stringBytes >= DEFLATE_STRING_BYTES ? [1] : [],
+    track_order: false,
   });
-  const rowSize = 8 + types.reduce((s, t) => s + t.size, 0);
-  const chunk = chunkRows ?? Math.max(64, Math.floor(65536 / rowSize));
-  const dtype = [
-    ["index", "<q"],
-    ...columns.map((c, i) => [c.name, types[i].h5]),
-  ];
-  const empty = new Map<string, unknown>([["index", new BigInt64Array(0)]]);
-  columns.forEach((c, i) => empty.set(c.name, emptyColumn(types[i].h5)));
-  const g = file.get(group) as H5Group;
-  g.create_dataset({
-    name: "table",
-    data: empty as Map<string, never>,
-    shape: [0],
-    maxshape: [null],
-    chunks: [chunk],
-    dtype: dtype as [string, string][],
-  });
-  const tableAttrs = new AttributeWriter(file, `${group}/table`, true);
+  const tableAttrs = new AttributeWriter(file, path, true);
   tableAttrs.string("CLASS", "TABLE");
   tableAttrs.string("VERSION", "2.7");
   tableAttrs.string("TITLE", "");
   tableAttrs.int("NROWS", 0);
   tableAttrs.string("index_kind", "integer");
-  tableAttrs.string("FIELD_0_NAME", "index");
-  columns.forEach((c, i) => {
-    tableAttrs.string(`FIELD_${i + 1}_NAME`, c.name);
-    tableAttrs.string(`${c.name}_dtype`, types[i].pandas);
-    tableAttrs.pickled(`${c.name}_kind`, [c.name]);
-    tableAttrs.pickled(`${c.name}_meta`, null);
-  });
-  return describeFrameTable(file, key);
-}
-
-/** h5wasm's dtype strings for the encodings we create (strings are `A<width>`). */
-const H5_TYPE: Partial<Record<ColumnSlot["encoding"], string>> = {
-  f8: "<d",
-  i8: "<q",
-  i1: "<b",
-};
-
-function emptyColumn(h5: string): unknown {
-  if (h5 === "<d") return new Float64Array(0);
-  if (h5 === "<q") return new BigInt64Array(0);
-  if (h5 === "<b") return new Int8Array(0);
-  return [];
+  fields.forEach((f, i) => tableAttrs.string(`FIELD_${i}_NAME`, f.name));
+  for (const block of blocks) {
+    const slots = plan.columns.filter((c) => c.field === block.name)
+      .sort((a, b) => a.offset - b.offset);
+    tableAttrs.string(`${block.name}_dtype`, slots[0].dtype);
+    tableAttrs.pickled(`${block.name}_kind`, slots.map((s) => s.name));
+    tableAttrs.pickled(`${block.name}_meta`, null);
+  }
+  patchCompound(file, path, fields, plan.rowSize);
+  const known = Object.fromEntries(columns.map((c) => [c.name, c.kind]));
+  const made = describeFrameTable(file, key, undefined, known);
+  if (!sameLayout(made, plan)) {
+    throw new Error(
+      `Cannot create table "${key}" in ${file.filename}: HDF5 laid its rows out differently than planned`,
+    );
+  }
+  return made;
 }
 
 function tupleOf(...items: PyValue[]): PyTuple {
@@ -726,6 +826,57 @@ const GROUP_STRINGS = {
   errors: "strict",
   nan_rep: "nan",
 };
+
+/** The most groups `findTables` looks into (a hostile file may hold millions). */
+const MAX_GROUPS_VISITED = 20000;
+
+/** A pandas object found in a file: a cox table (it has COX_DATA) or another. */
+export interface FoundObject {
+  /** Its key: the group's path without the leading `/` (`train/acc`). */
+  key: string;
+  /** Whether the group carries cox's `COX_DATA`. */
+  cox: boolean;
+}
+
+/**
+ * The pandas objects of a file, at any depth (pandas keys and cox table
+ * names may hold `/`): groups with `COX_DATA` or `pandas_type`. Other
+ * groups are looked into (PyTables' intermediate groups); at most
+ * MAX_GROUPS_VISITED groups are.
+ */
+export function findTables(file: H5File): FoundObject[] {
+  const found: FoundObject[] = [];
+  const queue = ["/"];
+  for (let visited = 0; queue.length > 0; visited++) {
+    if (visited >= MAX_GROUPS_VISITED) {
+      throw new RangeError(
+        `Cannot list the tables of ${file.filename}: it has more than ${MAX_GROUPS_VISITED} groups`,
+      );
+    }
+    const path = queue.shift()!;
+    const group = file.get(path);
+    if (!(group instanceof H5Api.Group)) continue;
+    for (const name of group.keys()) {
+      const child = path === "/" ? `/${name}` : `${path}/${name}`;
+      let type: unknown;
+      try {
+        type = file.get(child);
+      } catch {
+        continue; // a dangling link
+      }
+      if (!(type instanceof H5Api.Group)) continue;
+      const attrs = attributeNames(file, child);
+      if (attrs.includes("COX_DATA")) {
+        found.push({ key: child.slice(1), cox: true });
+      } else if (attrs.includes("pandas_type")) {
+        found.push({ key: child.slice(1), cox: false });
+      } else {
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
 
 /** Gives the root group PyTables' attributes, once. */
 export function ensureRootAttributes(file: H5File): void {

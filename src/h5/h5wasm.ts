@@ -60,7 +60,61 @@ interface RawModule {
     metadata: Record<string, unknown>,
   ): number;
   delete_attribute(fileId: bigint, path: string, name: string): number;
-  FS: Parameters<typeof installFileRoutes>[0];
+  create_dataset(
+    fileId: bigint,
+    path: string,
+    ptr: bigint,
+    metadata: Record<string, unknown>,
+  ): number;
+  create_object_reference(fileId: bigint, path: string): ArrayLike<number>;
+  create_group(fileId: bigint, path: string, trackOrder: boolean): number;
+  get_dataset_metadata(fileId: bigint, path: string): DatasetMetadata;
+  get_dataset_filters(
+    fileId: bigint,
+    path: string,
+  ): { id: number; cd_values: number[] }[];
+  create_vlen_str_attribute(
+    fileId: bigint,
+    path: string,
+    name: string,
+    data: string[],
+    metadata: Record<string, unknown>,
+  ): number;
+  open(
+    path: string,
+    mode: number,
+    trackOrder: boolean,
+    libverLow: number,
+    libverHigh: number,
+  ): bigint;
+  H5F_ACC_RDWR: number;
+  FS: EmscriptenFs & Parameters<typeof installFileRoutes>[0];
+}
+
+/** The parts of Emscripten's file system (real files, NODERAWFS) we use. */
+interface EmscriptenFs {
+  open(path: string, flags: string): unknown;
+  read(
+    stream: unknown,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): number;
+  write(
+    stream: unknown,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): number;
+  close(stream: unknown): void;
+}
+
+/** What HDF5 says of a dataset's type and shape (h5wasm's metadata). */
+interface DatasetMetadata extends AttributeMetadata {
+  maxshape: number[] | null;
+  chunks: number[] | null;
 }
 
 /** What HDF5 says of an attribute's type and shape (h5wasm's metadata). */
@@ -166,6 +220,212 @@ export function writeRows(
   }
 }
 
+/**
+ * Creates a dataset from h5wasm metadata (type, shape, maxshape, chunks,
+ * compression) with no rows.
+ */
+export function createEmptyDataset(
+  file: H5File,
+  path: string,
+  metadata: Record<string, unknown>,
+): void {
+  const m = module();
+  const ptr = m._malloc(8);
+  try {
+    m.create_dataset(file.file_id, path, BigInt(ptr), metadata);
+  } finally {
+    m._free(ptr);
+  }
+}
+
+/** The file address of the object header of the object at `path`. */
+export function objectAddress(file: H5File, path: string): number {
+  const ref = module().create_object_reference(file.file_id, path);
+  let address = 0;
+  for (let i = 7; i >= 0; i--) address = address * 256 + (ref[i] ?? 0);
+  if (!Number.isSafeInteger(address) || address === 0) {
+    throw new Error(`Cannot locate ${path} in ${file.filename}`);
+  }
+  return address;
+}
+
+/** Opens an existing file read-write and returns HDF5's id for it. */
+export function openFileId(path: string): bigint {
+  const m = module();
+  return m.open(path, m.H5F_ACC_RDWR, false, -1, -1);
+}
+
+/** `length` bytes of the (closed) file at `path` from `position`. */
+export function readFileBytes(
+  path: string,
+  position: number,
+  length: number,
+): Uint8Array {
+  const fs = module().FS;
+  const out = new Uint8Array(length);
+  const stream = fs.open(path, "r");
+  try {
+    let got = 0;
+    while (got < length) {
+      const n = fs.read(stream, out, got, length - got, position + got);
+      if (n <= 0) {
+        throw new RangeError(`${path} ends before byte ${position + length}`);
+      }
+      got += n;
+    }
+  } finally {
+    fs.close(stream);
+  }
+  return out;
+}
+
+/**
+ * Overwrites bytes of the (closed) file at `path`, through the same file
+ * system layer as HDF5's own writes.
+ */
+export function patchFile(
+  path: string,
+  position: number,
+  bytes: Uint8Array,
+): void {
+  const fs = module().FS;
+  const stream = fs.open(path, "r+");
+  try {
+    let put = 0;
+    while (put < bytes.length) {
+      put += fs.write(stream, bytes, put, bytes.length - put, position + put);
+    }
+  } finally {
+    fs.close(stream);
+  }
+}
+
+/** Creates a group with no attributes (its parent must exist). */
+export function createEmptyGroup(file: H5File, path: string): void {
+  module().create_group(file.file_id, path, false);
+}
+
+/** A dataset's element size, bytes in all, and whether its data is variable-length. */
+export function datasetInfo(
+  file: H5File,
+  path: string,
+): { elementSize: number; bytes: number; vlen: boolean } {
+  const m = module().get_dataset_metadata(file.file_id, path);
+  const H5T_VLEN = 9;
+  return {
+    elementSize: m.size,
+    bytes: m.size * m.total_size,
+    vlen: m.vlen || m.type === H5T_VLEN || m.type === 3 && m.vlen,
+  };
+}
+
+/** HDF5's "no limit" for a dataspace dimension. */
+const H5S_UNLIMITED = 2n ** 64n - 1n;
+
+/**
+ * Copies a dataset's raw bytes, shape, chunks and deflate filter from `src`
+ * into a new dataset of `out` typed `standIn` (of the same element size);
+ * the real datatype is patched in afterwards (`patchRawDatatype`).
+ */
+export function copyDatasetRaw(
+  src: H5File,
+  out: H5File,
+  path: string,
+  standIn: Record<string, unknown>,
+): void {
+  const m = module();
+  const meta = m.get_dataset_metadata(src.file_id, path);
+  const filters = m.get_dataset_filters(src.file_id, path);
+  const H5Z_DEFLATE = 1;
+  const H5Z_SHUFFLE = 2;
+  const other = filters.find((f) =>
+    f.id !== H5Z_DEFLATE && f.id !== H5Z_SHUFFLE
+  );
+  if (other !== undefined) {
+    throw new Error(
+      `Cannot copy ${path} of ${src.filename}: it uses HDF5 filter ${other.id}`,
+    );
+  }
+  const deflate = filters.find((f) => f.id === H5Z_DEFLATE);
+  const bytes = meta.size * meta.total_size;
+  const ptr = m._malloc(Math.max(8, bytes));
+  if (ptr === 0) {
+    throw new RangeError(
+      `Cannot copy ${path} of ${src.filename}: out of wasm memory`,
+    );
+  }
+  try {
+    if (bytes > 0) {
+      m.get_dataset_data(src.file_id, path, null, null, null, BigInt(ptr));
+    }
+    const dim = (d: number) => d >= 2 ** 63 ? H5S_UNLIMITED : BigInt(d);
+    m.create_dataset(out.file_id, path, BigInt(ptr), {
+      ...standIn,
+      shape: (meta.shape ?? []).map(BigInt),
+      maxshape: meta.maxshape === null ? null : meta.maxshape.map(dim),
+      chunks: meta.chunks === null ? null : meta.chunks.map(BigInt),
+      compression: deflate ? 1 : 0,
+      compression_opts: deflate ? [deflate.cd_values[0] ?? 4] : [],
+      track_order: false,
+    });
+  } finally {
+    m._free(ptr);
+  }
+}
+
+/**
+ * Copies one attribute (same type, shape and bytes) from `src` to `out`.
+ * A bitfield is written as an unsigned integer of its size and reported
+ * (returns "bitfield"), to be given its type back by `patchRawDatatype`.
+ */
+export function copyAttribute(
+  src: H5File,
+  out: H5File,
+  path: string,
+  name: string,
+): "bitfield" | undefined {
+  const m = module();
+  let meta = m.get_attribute_metadata(src.file_id, path, name);
+  const H5T_BITFIELD = 4;
+  const bitfield = meta.type === H5T_BITFIELD;
+  if (bitfield) meta = { ...meta, type: 0, signed: false };
+  if (meta.vlen && meta.type === 3) {
+    const value = (src.get(path) as unknown as {
+      attrs: Record<string, { value: unknown }>;
+    }).attrs[name].value;
+    const data = Array.isArray(value) ? value.map(String) : [String(value)];
+    m.create_vlen_str_attribute(out.file_id, path, name, data, {
+      ...meta,
+      shape: meta.shape ?? [],
+    });
+    return;
+  }
+  if (![0, 1, 3].includes(meta.type) || meta.vlen) {
+    throw new Error(`its HDF5 type (class ${meta.type}) cannot be copied`);
+  }
+  if (meta.shape === null) {
+    // an empty (null-dataspace) string, as PyTables writes an empty TITLE
+    writeRawAttribute(out, path, name, false, {
+      kind: "string",
+      cset: meta.cset === 0 ? "ascii" : "utf8",
+      size: 1,
+    }, new Uint8Array(1));
+    return;
+  }
+  const { bytes } = readRawAttribute(src, path, name);
+  const ptr = m._malloc(Math.max(1, bytes?.length ?? 1));
+  try {
+    if (bytes) m.HEAPU8.set(bytes, ptr);
+    m.create_attribute(out.file_id, path, name, BigInt(ptr), {
+      ...meta,
+      littleEndian: true,
+    });
+  } finally {
+    m._free(ptr);
+  }
+  return bitfield ? "bitfield" : undefined;
+}
+
 /** Names of the attributes on the object at `path`. */
 export function attributeNames(file: H5File, path: string): string[] {
   return module().get_attribute_names(file.file_id, path);
@@ -198,7 +458,8 @@ export function readRawAttribute(
 /** How an attribute's bytes are typed on disk. */
 export type AttributeType =
   | { kind: "string"; cset: "ascii" | "utf8"; size: number }
-  | { kind: "int64" };
+  | { kind: "int64" }
+  | { kind: "int32" };
 
 /** Creates a scalar attribute from raw bytes (deleting the old one when `replace`). */
 export function writeRawAttribute(
@@ -224,7 +485,7 @@ export function writeRawAttribute(
     }
     : {
       type: 0,
-      size: 8,
+      size: type.kind === "int32" ? 4 : 8,
       signed: true,
       vlen: false,
       littleEndian: true,

@@ -14,62 +14,115 @@ import type {
   RowLayout,
 } from "./frame_table.ts";
 
-/** Bytes, pandas dtype and encoding of a column in the data-columns layout we write. */
+/** pandas' dtype names of the fixed-size encodings. */
+const DTYPE: Record<Exclude<ColumnSlot["encoding"], "s">, string> = {
+  f8: "float64",
+  f4: "float32",
+  i8: "int64",
+  i4: "int32",
+  i2: "int16",
+  i1: "int8",
+  u8: "uint64",
+  u4: "uint32",
+  u2: "uint16",
+  u1: "uint8",
+  b1: "bool",
+};
+
+const SIZE: Record<Exclude<ColumnSlot["encoding"], "s">, number> = {
+  f8: 8,
+  f4: 4,
+  i8: 8,
+  i4: 4,
+  i2: 2,
+  i1: 1,
+  u8: 8,
+  u4: 4,
+  u2: 2,
+  u1: 1,
+  b1: 1,
+};
+
+/** The encoding a new column is stored with: its own, or its kind's default. */
+function encodingOf(column: NewColumn): ColumnSlot["encoding"] {
+  if (column.kind === "str") return "s";
+  // bools are bitfields, as pandas writes them (never an int8 of an older layout)
+  if (column.kind === "bool") return "b1";
+  const e = column.encoding;
+  if (column.kind === "float") return e === "f4" ? "f4" : "f8";
+  return e !== undefined && /^[iu][1248]$/.test(e) ? e : "i8";
+}
+
+/** Bytes, pandas dtype and encoding of a column as we write it. */
 export function columnType(
   column: NewColumn,
 ): { size: number; pandas: string; encoding: ColumnSlot["encoding"] } {
-  switch (column.kind) {
-    case "float":
-      return { size: 8, pandas: "float64", encoding: "f8" };
-    case "int":
-      return { size: 8, pandas: "int64", encoding: "i8" };
-    case "bool":
-      // h5wasm cannot make H5T_STD_B8LE; pandas reads an int8 field with _dtype bool as bool
-      return { size: 1, pandas: "bool", encoding: "i1" };
-    case "str": {
-      const width = Math.max(1, column.width ?? 1);
-      return { size: width, pandas: `bytes${8 * width}`, encoding: "s" };
-    }
+  const encoding = encodingOf(column);
+  if (encoding === "s") {
+    const width = Math.max(1, column.width ?? 1);
+    return { size: width, pandas: `bytes${8 * width}`, encoding };
   }
+  return { size: SIZE[encoding], pandas: DTYPE[encoding], encoding };
 }
 
 /**
- * The layout `createFrameTable` gives these columns: the int64 index first,
- * then each column packed in order.
+ * The layout `createFrameTable` gives these columns, pandas' own: the int64
+ * index first, then one array field per dtype (`values_block_<k>`, in order
+ * of each dtype's first column) holding its columns in order. All string
+ * columns share one block, as wide as the widest of them.
  */
 export function planLayout(key: string, columns: NewColumn[]): FrameTable {
+  const blocks: { encoding: ColumnSlot["encoding"]; columns: NewColumn[] }[] =
+    [];
+  for (const column of columns) {
+    const encoding = encodingOf(column);
+    let block = blocks.find((b) => b.encoding === encoding);
+    if (block === undefined) {
+      block = { encoding, columns: [] };
+      blocks.push(block);
+    }
+    block.columns.push(column);
+  }
   let offset = 8;
-  const slots: ColumnSlot[] = columns.map((column) => {
-    const t = columnType(column);
-    const slot: ColumnSlot = {
-      name: column.name,
-      kind: column.kind,
-      dtype: t.pandas,
-      offset,
-      size: t.size,
-      encoding: t.encoding,
-      littleEndian: true,
-      field: column.name,
-    };
-    offset += t.size;
-    return slot;
+  const byName = new Map<string, ColumnSlot>();
+  blocks.forEach((block, k) => {
+    const width = Math.max(
+      ...block.columns.map((c) => columnType(c).size),
+    );
+    const t = columnType({ ...block.columns[0], width });
+    for (const column of block.columns) {
+      byName.set(column.name, {
+        name: column.name,
+        kind: column.kind,
+        dtype: t.pandas,
+        offset,
+        size: t.size,
+        encoding: t.encoding,
+        littleEndian: true,
+        field: `values_block_${k}`,
+      });
+      offset += t.size;
+    }
   });
   return {
     key,
-    columns: slots,
+    columns: columns.map((c) => byName.get(c.name)!),
     rowSize: offset,
     indexOffset: 0,
     nrows: 0,
-    layout: "data_columns",
+    layout: "blocks",
   };
 }
 
-/** The columns to create a table with so that it gets `layout`'s kinds and string widths. */
+/** The columns to create a table with so that it gets `layout`'s kinds, widths and numeric types. */
 export function columnsOf(layout: Pick<RowLayout, "columns">): NewColumn[] {
   return layout.columns.map((slot) => ({
     name: slot.name,
     kind: slot.kind,
     width: slot.kind === "str" ? slot.size : undefined,
+    encoding: slot.kind === "str" || slot.kind === "bool"
+      ? undefined
+      : slot.encoding,
   }));
 }
 

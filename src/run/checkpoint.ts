@@ -18,6 +18,7 @@ import {
   decodeRows,
   describeFrameTable,
   encodeRows,
+  exists,
   type FrameTable,
   readColumns,
   type RowLayout,
@@ -26,6 +27,8 @@ import {
 import type { H5File } from "../h5/h5wasm.ts";
 import { columnNames, columnsOf, reorder, sameLayout } from "../h5/layout.ts";
 import { AttributeReader } from "../h5/attributes.ts";
+import { copyObjects } from "../h5/copy.ts";
+import { attributeNames, copyAttribute } from "../h5/h5wasm.ts";
 import { StoreFileError, withHdf5 } from "../h5/store_file.ts";
 import { rollBack, updateInPlace } from "./in_place.ts";
 import { readRows } from "../h5/h5wasm.ts";
@@ -46,22 +49,22 @@ export interface CheckpointOptions {
   chunkRows(schema: Schema, firstBatch: number): number;
 }
 
-/** Where a table's rows need more room than its columns on disk have. */
-function needsRebuild(file: H5File, batches: JournalBatch[]): boolean {
-  const keys = new Set(file.keys());
+/** The tables whose rows need more room than their columns on disk have. */
+function tablesToRebuild(file: H5File, batches: JournalBatch[]): Set<string> {
   const seen = new Map<string, FrameTable>();
+  const out = new Set<string>();
   for (const batch of batches) {
-    if (!keys.has(batch.table)) continue;
+    if (!seen.has(batch.table) && !exists(file, `/${batch.table}`)) continue;
     let layout = seen.get(batch.table);
     if (layout === undefined) {
       layout = describeFrameTable(file, batch.table);
       seen.set(batch.table, layout);
     }
     if (!sameLayout(layout, batch.layout) && !fits(batch.layout, layout)) {
-      return true;
+      out.add(batch.table);
     }
   }
-  return false;
+  return out;
 }
 
 /** Whether rows of layout `from` can be re-encoded into `to` (same columns, wide enough). */
@@ -100,12 +103,11 @@ function applyBatches(
   options: CheckpointOptions,
 ): Map<string, FrameTable> {
   const layouts = new Map<string, FrameTable>();
-  const keys = new Set(file.keys());
   const shifts = new Map<string, number>();
   for (const batch of batches) {
     let layout = layouts.get(batch.table);
     if (layout === undefined) {
-      if (keys.has(batch.table)) {
+      if (exists(file, `/${batch.table}`)) {
         layout = describeFrameTable(file, batch.table);
       } else {
         if (batch.start !== 0) {
@@ -122,7 +124,6 @@ function applyBatches(
           { [COX_DATA]: options.coxData(batch.table, batch.schema) },
           options.chunkRows(batch.schema, batch.count),
         );
-        keys.add(batch.table);
       }
       layouts.set(batch.table, layout);
     }
@@ -206,16 +207,9 @@ interface TableCopy {
   coxData: PyValue | undefined;
 }
 
-function readEverything(file: H5File): TableCopy[] {
-  return file.keys().map((key) => {
+function readTables(file: H5File, keys: Set<string>): TableCopy[] {
+  return [...keys].map((key) => {
     const attrs = new AttributeReader(file, `/${key}`);
-    if (attrs.string("pandas_type") !== "frame_table") {
-      throw new StoreFileError(
-        file.filename,
-        `Cannot widen a string column of ${file.filename}: it holds "${key}", which is not a pandas table ` +
-          `and would be lost`,
-      );
-    }
     const layout = describeFrameTable(file, key, attrs);
     return {
       key,
@@ -227,10 +221,12 @@ function readEverything(file: H5File): TableCopy[] {
 }
 
 /**
- * Writes every table of `file` anew into `out` (the data-columns layout),
- * each string column as wide as the widest layout any batch asks for.
+ * Writes the tables being rebuilt anew into `out` (pandas' value-blocks
+ * layout), each string column as wide as the widest layout any batch asks
+ * for, with the other attributes their groups had in `src`.
  */
 function rebuildInto(
+  src: H5File,
   out: H5File,
   copies: TableCopy[],
   batches: JournalBatch[],
@@ -257,6 +253,10 @@ function rebuildInto(
       attributes,
       undefined,
     );
+    const made = new Set(attributeNames(out, `/${copy.key}`));
+    for (const name of attributeNames(src, `/${copy.key}`)) {
+      if (!made.has(name)) copyAttribute(src, out, `/${copy.key}`, name);
+    }
     if (rows > 0) {
       appendRows(
         out,
@@ -338,7 +338,10 @@ function checkTables(file: H5File, layouts: Map<string, FrameTable>): void {
 /**
  * Makes `store.h5` hold every batch; returns the layouts of the tables the
  * batches touched, as they now are on disk. In place when the layouts
- * allow, else by a checked replacement.
+ * allow, else by a checked replacement that rebuilds the tables whose
+ * columns must widen and carries everything else across as it is. A table
+ * that cannot be rebuilt keeps its rows in the journal while the others'
+ * rows still reach `store.h5` ({@linkcode PartialCheckpointError}).
  */
 export function checkpoint(
   storePath: string,
@@ -350,26 +353,73 @@ export function checkpoint(
   const rebuild = withHdf5(
     storePath,
     "r",
-    (file) => needsRebuild(file, batches),
+    (file) => tablesToRebuild(file, batches),
   );
-  if (!rebuild) {
-    return updateInPlace(
-      storePath,
-      (out) => applyBatches(out, batches, options),
+  const inPlace = (some: JournalBatch[]) =>
+    updateInPlace(storePath, (out) => applyBatches(out, some, options));
+  if (rebuild.size === 0) return inPlace(batches);
+  try {
+    return rebuildTables(storePath, batches, options, rebuild);
+  } catch (error) {
+    const rest = batches.filter((b) => !rebuild.has(b.table));
+    const kept = batches.filter((b) => rebuild.has(b.table));
+    const layouts = rest.length > 0
+      ? inPlace(rest)
+      : new Map<string, FrameTable>();
+    throw new PartialCheckpointError(
+      `Cannot rebuild table${rebuild.size > 1 ? "s" : ""} ${
+        [...rebuild].map((t) => `"${t}"`).join(", ")
+      } of ${storePath} to widen a string column: ${
+        (error as Error).message
+      }; ${kept.reduce((n, b) => n + b.count, 0)} rows of ${
+        rebuild.size > 1 ? "them" : "it"
+      } stay in the journal`,
+      layouts,
+      kept,
+      { cause: error },
     );
   }
-  const copies = withHdf5(storePath, "r", readEverything);
-  return replaceFile(storePath, (out) => {
-    rebuildInto(out, copies, batches);
-    const layouts = applyBatches(out, batches, options);
-    // every table, also those no batch touched, is checked in the new file
-    for (const copy of copies) {
-      if (!layouts.has(copy.key)) {
-        layouts.set(copy.key, describeFrameTable(out, copy.key));
-      }
-    }
-    return layouts;
-  }, checkTables);
+}
+
+/** A replacement of store.h5 with the tables `rebuild` written anew, holding `batches`. */
+function rebuildTables(
+  storePath: string,
+  batches: JournalBatch[],
+  options: CheckpointOptions,
+  rebuild: Set<string>,
+): Map<string, FrameTable> {
+  return withHdf5(storePath, "r", (src) => {
+    const copies = readTables(src, rebuild);
+    return replaceFile(storePath, (out) => {
+      // everything else in the file comes across as it is (copy.ts)
+      copyObjects(src, out, new Set([...rebuild].map((k) => `/${k}`)));
+      rebuildInto(src, out, copies, batches);
+      return applyBatches(out, batches, options);
+    }, checkTables);
+  });
+}
+
+/**
+ * A checkpoint that brought every table up to date but those it could not
+ * rebuild: `layouts` are the tables written, `kept` the batches left
+ * (still in the journal).
+ */
+export class PartialCheckpointError extends StoreFileError {
+  /** The tables brought up to date, as they now are on disk. */
+  readonly layouts: Map<string, FrameTable>;
+  /** The batches not applied. */
+  readonly kept: JournalBatch[];
+  constructor(
+    message: string,
+    layouts: Map<string, FrameTable>,
+    kept: JournalBatch[],
+    options?: ErrorOptions,
+  ) {
+    super("", message, options);
+    this.name = "PartialCheckpointError";
+    this.layouts = layouts;
+    this.kept = kept;
+  }
 }
 
 /** Creates an empty `store.h5` by the same write, check and rename. */

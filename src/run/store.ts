@@ -14,6 +14,8 @@ import {
   decodeRows,
   describeFrameTable,
   encodeRows,
+  exists as objectExists,
+  findTables,
   type FrameTable,
   type NewColumn,
   readColumns,
@@ -24,7 +26,7 @@ import {
 } from "../h5/frame_table.ts";
 import { AttributeReader } from "../h5/attributes.ts";
 import type { H5File } from "../h5/h5wasm.ts";
-import { columnNames, planLayout, reorder } from "../h5/layout.ts";
+import { columnNames, columnsOf, planLayout, reorder } from "../h5/layout.ts";
 import {
   checkNoEscape,
   closeKept,
@@ -36,6 +38,7 @@ import {
   checkpoint,
   COX_DATA,
   createStoreFile,
+  PartialCheckpointError,
   removeCheckpointLeftovers,
 } from "./checkpoint.ts";
 import {
@@ -44,19 +47,22 @@ import {
   UNDO_SUFFIX,
   withStoreForReading,
 } from "./in_place.ts";
-import { coxData, schemaFromCoxData } from "../cox_data.ts";
+import { coxData, numpyTypes, schemaFromCoxData } from "../cox_data.ts";
 import { type JournalBatch, JournalWriter, readJournal } from "./journal.ts";
 import { RunLock } from "./run_lock.ts";
 import { holdUntilExit, release } from "./exit_hooks.ts";
 import {
+  checkStringCell,
   type ColumnKind,
   formatSchema,
   isColumnKind,
+  type NumpyType,
   OBJECT,
   type Row,
   sameSchema,
   type Schema,
   schemaFromExample,
+  utf8Length,
 } from "../schema.ts";
 import { Table, type TableHost } from "./table.ts";
 import { SummaryWriter } from "../tensorboard/summary_writer.ts";
@@ -116,7 +122,14 @@ export function checkExpId(expId: string): void {
   }
 }
 
-/** Checks a table name: one plain HDF5 group name. */
+/** The most UTF-8 bytes of a table or column name (HDF5 and PyTables refuse far longer ones). */
+export const MAX_NAME_BYTES = 1024;
+
+/**
+ * Checks a table name: one HDF5 group path. Like Python cox's
+ * `add_table("train/acc")`, `/` nests groups; no part may be empty, `.` or
+ * `..`, and no NUL or overlong name is accepted.
+ */
 export function checkTableName(name: string): void {
   if (typeof name !== "string" || name.length === 0) {
     throw new TypeError(
@@ -125,13 +138,51 @@ export function checkTableName(name: string): void {
       }: expected a non-empty string`,
     );
   }
+  const parts = name.split("/");
   if (
-    name.includes("/") || name.includes("\0") || name === "." || name === ".."
+    name.includes("\0") ||
+    parts.some((p) => p === "" || p === "." || p === "..")
   ) {
     throw new TypeError(
       `Cannot use table name ${
         JSON.stringify(name)
-      }: it must not contain "/" or NUL, nor be "." or ".."`,
+      }: it must not contain NUL, nor start or end with "/", nor have an empty, "." or ".." part`,
+    );
+  }
+  if (utf8Length(name) > MAX_NAME_BYTES) {
+    throw new RangeError(
+      `Cannot use table name ${
+        JSON.stringify(name.slice(0, 40) + "...")
+      }: it has ${
+        utf8Length(name)
+      } bytes of UTF-8, more than ${MAX_NAME_BYTES}`,
+    );
+  }
+}
+
+/**
+ * Refuses a column name that pandas or HDF5 would refuse or garble later:
+ * NUL (C strings end there), lone surrogates (no UTF-8 for them), more than
+ * MAX_NAME_BYTES of UTF-8.
+ */
+function checkColumnName(table: string, column: string): void {
+  const shown = JSON.stringify(
+    column.length > 40 ? `${column.slice(0, 40)}...` : column,
+  );
+  if (column.includes("\0")) {
+    throw new TypeError(
+      `Cannot add table "${table}": column name ${shown} contains NUL`,
+    );
+  }
+  if (!column.isWellFormed()) {
+    throw new TypeError(
+      `Cannot add table "${table}": column name ${shown} holds a lone surrogate, which UTF-8 cannot encode`,
+    );
+  }
+  const bytes = utf8Length(column);
+  if (bytes > MAX_NAME_BYTES) {
+    throw new RangeError(
+      `Cannot add table "${table}": column name ${shown} has ${bytes} bytes of UTF-8, more than ${MAX_NAME_BYTES}`,
     );
   }
 }
@@ -329,13 +380,18 @@ export class Store {
           : null;
       },
       serialize: (table, column, kind, value) =>
-        serializeObject(
-          this.tableObjectDir,
+        checkStringCell(
           table,
           column,
           kind,
-          value,
-          this.#objectFiles,
+          serializeObject(
+            this.tableObjectDir,
+            table,
+            column,
+            kind,
+            value,
+            this.#objectFiles,
+          ),
         ),
       readStored: (table, limit) => this.#readStored(table, limit),
       countStored: (table) => this.#countStored(table),
@@ -478,12 +534,14 @@ export class Store {
       }
       return journal.end;
     }
+    const numpy = new Map<string, Record<string, NumpyType>>();
     const schemas = this.#readFile((file) => {
       const found = new Map<string, Schema>();
-      for (const key of file.keys()) {
-        const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA);
-        if (data === undefined) continue; // not a table cox wrote: cox skips it too
+      for (const { key, cox } of findTables(file)) {
+        if (!cox) continue; // not a table cox wrote: cox skips it too
+        const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA)!;
         found.set(key, schemaFromCoxData(this.storePath, key, data));
+        numpy.set(key, numpyTypes(data));
         this.#inFile.add(key);
       }
       return found;
@@ -492,7 +550,10 @@ export class Store {
       if (!schemas.has(batch.table)) schemas.set(batch.table, batch.schema);
     }
     for (const [name, schema] of schemas) {
-      this.#tables.set(name, new Table(name, schema, this.#host, null));
+      this.#tables.set(
+        name,
+        new Table(name, schema, this.#host, null, numpy.get(name)),
+      );
     }
     return journal.end;
   }
@@ -527,7 +588,7 @@ export class Store {
   #fileLayout(file: H5File, name: string): FrameTable | null {
     const cached = this.#fileLayouts.get(name);
     if (cached) return cached;
-    if (!this.#inFile.has(name) && !file.keys().includes(name)) return null;
+    if (!this.#inFile.has(name) && !objectExists(file, `/${name}`)) return null;
     const schema = this.#tables.get(name)!.schema;
     const known = Object.fromEntries(
       Object.entries(schema).map(([c, k]) => [c, storedKind(k)]),
@@ -692,6 +753,7 @@ export class Store {
           } is reserved or empty`,
         );
       }
+      checkColumnName(name, column);
     }
     const existing = this.#tables.get(name);
     if (existing !== undefined) {
@@ -830,11 +892,11 @@ export class Store {
     let cells = inLayoutOrder(table, layout);
     const wide = widthsExceeded(layout, cells);
     if (wide.size > 0) {
-      const columns = layout.columns.map((slot): NewColumn => ({
-        name: slot.name,
-        kind: slot.kind,
-        width: slot.kind === "str"
-          ? roomyWidth(Math.max(slot.size, wide.get(slot.name) ?? 0))
+      // numeric widths stay (a Python table's int8 stays int8)
+      const columns = columnsOf(layout).map((column): NewColumn => ({
+        ...column,
+        width: column.kind === "str"
+          ? roomyWidth(Math.max(column.width ?? 1, wide.get(column.name) ?? 0))
           : undefined,
       }));
       layout = planLayout(name, columns);
@@ -861,18 +923,24 @@ export class Store {
   #checkpoint(): void {
     if (this.#unapplied.length === 0) return;
     let layouts: Map<string, FrameTable>;
+    let partial: PartialCheckpointError | null = null;
     try {
-      layouts = checkpoint(
-        this.storePath,
-        this.#unapplied,
-        CHECKPOINT_OPTIONS,
-      );
+      layouts = checkpoint(this.storePath, this.#unapplied, CHECKPOINT_OPTIONS);
     } catch (error) {
-      this.#fileLayouts.clear();
-      throw error;
+      if (!(error instanceof PartialCheckpointError)) {
+        this.#fileLayouts.clear();
+        throw error;
+      }
+      partial = error;
+      layouts = error.layouts;
     }
-    this.#unapplied = [];
-    this.#journal!.clear();
+    if (partial === null) {
+      this.#unapplied = [];
+      this.#journal!.clear();
+    } else {
+      // the journal keeps every batch (a replay skips those in store.h5)
+      this.#unapplied = partial.kept;
+    }
     this.#fileLayouts.clear();
     for (const [name, layout] of layouts) {
       this.#fileLayouts.set(name, layout);
@@ -880,6 +948,7 @@ export class Store {
       // another writer's rows may have come first: count what is there
       this.#tables.get(name)?.setStoredRows(layout.nrows);
     }
+    if (partial !== null) throw partial;
   }
 
   /**

@@ -16,6 +16,7 @@ import {
   checkValue,
   type ColumnKind,
   type Columns,
+  type NumpyType,
   OBJECT,
   PICKLE,
   type Row,
@@ -62,6 +63,8 @@ export class Table<S extends Schema = Schema> {
   readonly #schema: Readonly<S>;
   readonly #names: (keyof S & string)[];
   readonly #kinds: ColumnKind[];
+  /** numpy types of columns a Python cox schema gave one (`np.int8`). */
+  readonly #numpy: (NumpyType | undefined)[];
   readonly #index: Map<string, number>;
   readonly #host: TableHost;
   #working: unknown[];
@@ -76,11 +79,13 @@ export class Table<S extends Schema = Schema> {
     schema: S,
     host: TableHost,
     storedRows: number | null = 0,
+    numpyTypes: Readonly<Record<string, NumpyType>> = {},
   ) {
     this.name = name;
     this.#schema = Object.freeze({ ...schema });
     this.#names = Object.keys(schema) as (keyof S & string)[];
     this.#kinds = this.#names.map((n) => schema[n]);
+    this.#numpy = this.#names.map((n) => numpyTypes[n]);
     this.#index = new Map(this.#names.map((n, i) => [n, i]));
     this.#host = host;
     this.#working = new Array(this.#names.length).fill(undefined);
@@ -154,7 +159,16 @@ export class Table<S extends Schema = Schema> {
           }`,
         );
       }
-      checked.push([i, checkValue(this.name, column, this.#kinds[i], value)]);
+      checked.push([
+        i,
+        checkValue(
+          this.name,
+          column,
+          this.#kinds[i],
+          value,
+          this.#numpy[i],
+        ),
+      ]);
     }
     for (const [i, value] of checked) {
       if (this.#working[i] === undefined) this.#workingSet++;
@@ -203,7 +217,13 @@ export class Table<S extends Schema = Schema> {
       const i = this.#columnIndex(column);
       const value = (row as Record<string, unknown>)[column];
       if (value === undefined) continue;
-      values[i] = checkValue(this.name, column, this.#kinds[i], value);
+      values[i] = checkValue(
+        this.name,
+        column,
+        this.#kinds[i],
+        value,
+        this.#numpy[i],
+      );
       given++;
     }
     if (given !== names.length) {
