@@ -12,7 +12,12 @@
 
 import type { PyValue } from "../pickle/values.ts";
 import { PyTuple } from "../pickle/values.ts";
-import { AttributeReader, AttributeWriter } from "./attributes.ts";
+import {
+  AttributeReader,
+  AttributeWriter,
+  type RawAttributes,
+} from "./attributes.ts";
+import type { DatasetMeta } from "./fast/fast_file.ts";
 import { columnType } from "./layout.ts";
 import {
   H5Api,
@@ -101,7 +106,50 @@ interface MemberMeta {
   vlen?: boolean;
 }
 
-function fail(file: H5File, key: string, what: string): never {
+/**
+ * A file as table descriptions need it, read another way than through
+ * h5wasm (the fast reader).
+ */
+export interface TableSource extends RawAttributes {
+  /** The file's size when it is open read-only (to bound what a table may claim), else null. */
+  readonly readOnlySize: number | null;
+  /** A dataset's metadata in h5wasm's shape, or null when there is none. */
+  datasetMeta(path: string): DatasetMeta | null;
+  /** Whether the dataset at `path` has filters. */
+  filtered(path: string): boolean;
+}
+
+function isSource(file: H5File | TableSource): file is TableSource {
+  return typeof (file as TableSource).datasetMeta === "function";
+}
+
+/** An h5wasm file seen as a TableSource's dataset part. */
+function h5Datasets(
+  file: H5File,
+): Pick<TableSource, "readOnlySize" | "datasetMeta" | "filtered"> {
+  const get = (path: string): H5Dataset | null => {
+    try {
+      const d = file.get(path);
+      return d instanceof H5Api.Dataset ? d : null;
+    } catch {
+      return null; // absent: HDF5 says so by throwing
+    }
+  };
+  return {
+    get readOnlySize() {
+      return file.mode === "r" ? Deno.statSync(file.filename).size : null;
+    },
+    datasetMeta: (path) =>
+      (get(path)?.metadata as unknown as DatasetMeta | undefined) ?? null,
+    filtered: (path) => (get(path)?.filters ?? []).length > 0,
+  };
+}
+
+function fail(
+  file: { filename: string },
+  key: string,
+  what: string,
+): never {
   throw new TypeError(
     `Cannot read table "${key}" in ${file.filename}: ${what}`,
   );
@@ -161,11 +209,12 @@ function encodingOf(member: MemberMeta, kind: StoredKind): Encoding | null {
 
 /** Reads how a frame_table's rows are laid out. */
 export function describeFrameTable(
-  file: H5File,
+  file: H5File | TableSource,
   key: string,
   groupAttrs: AttributeReader = new AttributeReader(file, `/${key}`),
   known?: Readonly<Record<string, StoredKind>>,
 ): FrameTable {
+  const view = isSource(file) ? file : h5Datasets(file);
   const group = `/${key}`;
   // a table whose columns and kinds are known (cox's COX_DATA says them) needs
   // fewer attribute reads, which are most of the cost of opening a table
@@ -179,21 +228,10 @@ export function describeFrameTable(
       }`,
     );
   }
-  let dataset: unknown = null;
-  try {
-    dataset = file.get(`${group}/table`);
-  } catch {
-    // absent: HDF5 says so by throwing
-  }
-  if (!(dataset instanceof H5Api.Dataset)) {
+  const meta = view.datasetMeta(`${group}/table`);
+  if (meta === null) {
     fail(file, key, `its group holds no dataset named table`);
   }
-  const meta = (dataset as H5Dataset).metadata as unknown as {
-    type: number;
-    size: number;
-    shape: number[];
-    compound_type?: { members: MemberMeta[] };
-  };
   if (
     meta.type !== H5T_COMPOUND || !meta.compound_type ||
     meta.shape?.length !== 1
@@ -295,7 +333,7 @@ export function describeFrameTable(
     typeof declared === "number" && declared >= 0 && declared <= extent
       ? declared
       : extent;
-  checkTableSize(file, key, dataset as H5Dataset, nrows, meta.size);
+  checkTableSize(file, view, key, nrows, meta.size);
   return {
     key,
     columns,
@@ -317,17 +355,17 @@ const MAX_FILTER_RATIO = 1032;
  * yet.)
  */
 function checkTableSize(
-  file: H5File,
+  file: { filename: string },
+  view: Pick<TableSource, "readOnlySize" | "filtered">,
   key: string,
-  dataset: H5Dataset,
   rows: number,
   rowSize: number,
 ): void {
   const bytes = rows * rowSize;
   let limit = MAX_READ_BYTES;
-  if (file.mode === "r" && bytes > 0) {
-    const size = Deno.statSync(file.filename).size;
-    const filtered = (dataset.filters ?? []).length > 0;
+  const size = bytes > 0 ? view.readOnlySize : null;
+  if (size !== null) {
+    const filtered = view.filtered(`/${key}/table`);
     limit = Math.min(limit, filtered ? size * MAX_FILTER_RATIO : size);
   }
   if (!(rowSize > 0) || !Number.isSafeInteger(bytes) || bytes > limit) {

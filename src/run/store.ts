@@ -12,20 +12,22 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import {
   type Cell,
   decodeRows,
-  describeFrameTable,
   encodeRows,
   type FrameTable,
   type NewColumn,
-  readColumns,
   type RowLayout,
   type StoredKind,
   widestString,
   widthsExceeded,
 } from "../h5/frame_table.ts";
-import { AttributeReader } from "../h5/attributes.ts";
-import type { H5File } from "../h5/h5wasm.ts";
+import {
+  prepareRead,
+  type TableFile,
+  withTableFile,
+} from "../h5/table_file.ts";
 import { columnNames, planLayout, reorder } from "../h5/layout.ts";
 import {
+  checkHdf5Usable,
   closeKept,
   loadH5,
   StoreFileError,
@@ -345,16 +347,19 @@ export class Store {
         `Cannot create run ${store.path}: it exists already (new: true)`,
       );
     }
-    await loadH5();
     if (mode === "r") {
       if (!exists(store.storePath)) {
         throw new Deno.errors.NotFound(
           `Cannot open ${store.storePath} read-only: no such file`,
         );
       }
+      // readers use the fast reader, and load h5wasm only for a file it does not handle
+      await prepareRead(store.storePath);
       store.#load();
       return store;
     }
+    await loadH5();
+    checkHdf5Usable(store.storePath);
     for (
       const dir of [
         store.path,
@@ -396,10 +401,10 @@ export class Store {
       warn(`ignored the end of ${this.journalPath}: ${journal.damage}`);
     }
     this.#unapplied = journal.batches;
-    const schemas = withHdf5(this.storePath, "r", (file) => {
+    const schemas = withTableFile(this.storePath, (file) => {
       const found = new Map<string, Schema>();
       for (const key of file.keys()) {
-        const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA);
+        const data = file.attributes(`/${key}`).pickled(COX_DATA);
         if (data === undefined) continue; // not a table cox wrote: cox skips it too
         found.set(key, schemaFromCoxData(this.storePath, key, data));
         this.#inFile.add(key);
@@ -439,7 +444,7 @@ export class Store {
   }
 
   /** The layout of table `name` in `store.h5`, or null when it is not there yet. */
-  #fileLayout(file: H5File, name: string): FrameTable | null {
+  #fileLayout(file: TableFile, name: string): FrameTable | null {
     const cached = this.#fileLayouts.get(name);
     if (cached) return cached;
     if (!this.#inFile.has(name) && !file.keys().includes(name)) return null;
@@ -447,7 +452,7 @@ export class Store {
     const known = Object.fromEntries(
       Object.entries(schema).map(([c, k]) => [c, storedKind(k)]),
     );
-    const layout = describeFrameTable(file, name, undefined, known);
+    const layout = file.describe(name, known);
     checkLayout(this.storePath, schema, layout);
     // a reader describes afresh each time: a writer may replace the file meanwhile
     if (this.mode !== "r") this.#fileLayouts.set(name, layout);
@@ -462,9 +467,8 @@ export class Store {
   }
 
   #countStored(name: string): number {
-    let end = withHdf5(
+    let end = withTableFile(
       this.storePath,
-      "r",
       (file) => this.#fileLayout(file, name)?.nrows ?? 0,
     );
     for (const b of this.#batchesOf(name)) {
@@ -476,13 +480,13 @@ export class Store {
   /** The rows in `store.h5`, then those only in the journal, in schema order. */
   #readStored(name: string, limit: number | null): Cell[][] {
     const schema = this.#tables.get(name)!.schema;
-    const columns = withHdf5(this.storePath, "r", (file) => {
+    const columns = withTableFile(this.storePath, (file) => {
       const layout = this.#fileLayout(file, name);
       if (layout === null) return Object.keys(schema).map(() => [] as Cell[]);
       return inSchemaOrder(
         schema,
         layout,
-        readColumns(file, layout, 0, layout.nrows),
+        file.readColumns(layout, 0, layout.nrows),
       );
     });
     for (const batch of this.#batchesOf(name)) {
@@ -674,7 +678,7 @@ export class Store {
     const name = table.name;
     let layout = this.#writeLayouts.get(name);
     if (layout === undefined) {
-      layout = withHdf5(this.storePath, "r", (file) =>
+      layout = withTableFile(this.storePath, (file) =>
         this.#fileLayout(file, name)) ??
         planLayout(name, newColumns(table.schema, table.pendingColumns));
     }
