@@ -50,6 +50,25 @@ function trimNuls(bytes: Uint8Array): Uint8Array {
 }
 
 /**
+ * Unpickled attribute values by their bytes: the same few pickles (a values
+ * block's column names, pandas' `info`, cox's `COX_DATA`) recur in every run
+ * of a sweep. Values are shared: callers only read them.
+ */
+const pickles = new Map<string, PyValue>();
+
+function unpickleShared(bytes: Uint8Array): PyValue {
+  if (bytes.length > 4096) return unpickle(bytes);
+  let key = "";
+  for (let i = 0; i < bytes.length; i++) key += String.fromCharCode(bytes[i]);
+  const held = pickles.get(key);
+  if (held !== undefined) return held;
+  const value = unpickle(bytes);
+  if (pickles.size >= 4096) pickles.clear();
+  pickles.set(key, value);
+  return value;
+}
+
+/**
  * Reads the attributes of one object (group or dataset). Each read goes
  * straight for the attribute (listing names costs more than a miss).
  */
@@ -149,7 +168,7 @@ export class AttributeReader {
       throw new SyntaxError(`Cannot read ${where}: expected a pickled string`);
     }
     try {
-      return unpickle(trimNuls(bytes));
+      return unpickleShared(trimNuls(bytes));
     } catch (error) {
       throw new SyntaxError(
         `Cannot read ${where}: it is not a valid pickle (${

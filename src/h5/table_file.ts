@@ -93,7 +93,18 @@ class FastTableFile implements TableFile, TableSource {
     key: string,
     known?: Readonly<Record<string, StoredKind>>,
   ): FrameTable {
-    return describeFrameTable(this, key, undefined, known);
+    // a table's description is what its file says: once per version of the file
+    const layout = this.#file.memo(
+      `describe ${JSON.stringify([key, known ?? null])}`,
+      () => describeFrameTable(this, key, undefined, known),
+    );
+    return { ...layout, columns: layout.columns.map((c) => ({ ...c })) };
+  }
+
+  /** Reads everything but the rows of table `key` while the file is in memory. */
+  prepare(key: string): void {
+    this.names(`/${key}`);
+    this.#file.prepare(`/${key}/table`);
   }
 
   readColumns(
@@ -183,11 +194,9 @@ export async function prepareRead(path: string): Promise<void> {
     const file = FastFile.open(path);
     try {
       const tables = new FastTableFile(file);
-      for (const key of tables.keys()) {
-        // every table's layout and filters, so that later reads need nothing else
-        if (tables.datasetMeta(`/${key}/table`) !== null) continue;
-      }
-      file.walk();
+      // every table's layout and filters (external storage, virtual datasets and
+      // filters we lack show here), so that later reads need nothing else
+      for (const key of tables.keys()) tables.prepare(key);
       needsH5.delete(path);
       return;
     } finally {

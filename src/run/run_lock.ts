@@ -7,8 +7,12 @@
  * @module
  */
 
-import { hostname } from "node:os";
 import { warn } from "../warn.ts";
+
+/** This host's name (as `node:os`'s hostname, without loading node:os at start-up). */
+function hostname(): string {
+  return Deno.hostname();
+}
 
 /** What a lock file says. */
 export interface LockInfo {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { Unzlib } from "npm:fflate@0.8.2";
+import { Unzlib } from "npm:fflate@0.8.2/browser";
 import {
   type Datatype,
   type H5Format,
@@ -17,6 +17,14 @@ import {
   parseDatatype,
 } from "./format.ts";
 import { Cursor, H5Damaged, H5External, H5Unsupported } from "./source.ts";
+
+interface ChunkEntry {
+  /** Row of the chunk's first row. */
+  first: number;
+  address: number;
+  size: number;
+  mask: number;
+}
 
 /** A filter of a dataset's pipeline. */
 export interface Filter {
@@ -154,7 +162,7 @@ export class DatasetInfo {
         f.abs(s.address + start * rowSize),
         total,
         `the rows of ${where}`,
-      );
+      ).slice();
     }
     const chunkRows = this.chunks![0];
     const chunkBytes = chunkRows * rowSize;
@@ -175,27 +183,85 @@ export class DatasetInfo {
       return out;
     }
     if (s.btree === -1) return out;
-    const keySize = 8 + 8 * s.ndims;
-    const wanted = f.btree1(
-      s.btree,
+    for (
+      const c of this.#chunkIndex(f, s.btree, s.ndims, start, count, where)
+    ) {
+      if (c.first + chunkRows <= start || c.first >= start + count) continue;
+      const unfiltered = this.filters.length === 0 ||
+        (c.mask & ((1 << this.filters.length) - 1)) ===
+          (1 << this.filters.length) - 1;
+      if (unfiltered) {
+        // rows stored as they are: read only those wanted (a 1-row table in a 2730-row chunk reads 1 row)
+        if (c.size !== chunkBytes) {
+          throw new H5Damaged(
+            `${where}: a chunk of ${c.size} bytes, expected ${chunkBytes}`,
+          );
+        }
+        const from = Math.max(start, c.first);
+        const to = Math.min(start + count, c.first + chunkRows);
+        f.budget.spend("chunk");
+        out.set(
+          f.src.data(
+            f.abs(c.address + (from - c.first) * rowSize),
+            (to - from) * rowSize,
+            `a chunk of ${where}`,
+          ),
+          (from - start) * rowSize,
+        );
+        continue;
+      }
+      place(
+        this.#chunk(f, c.address, c.size, c.mask, chunkBytes, where),
+        c.first,
+      );
+    }
+    return out;
+  }
+
+  /** Reads the whole chunk index now (from a file already in memory), for later reads. */
+  index(f: H5Format, where: string): void {
+    const s = this.#storage;
+    if (s.kind === "chunked" && s.btree !== -1) {
+      this.#chunkIndex(f, s.btree, s.ndims, 0, this.shape[0], where);
+    }
+  }
+
+  /** The whole chunk index, once read (a later read of the same file reads only chunks). */
+  #chunks: ChunkEntry[] | null = null;
+
+  /**
+   * The chunks holding rows `[start, start + count)` (and maybe others):
+   * the B-tree's nodes are read only down the branches that hold them.
+   */
+  #chunkIndex(
+    f: H5Format,
+    btree: number,
+    ndims: number,
+    start: number,
+    count: number,
+    where: string,
+  ): ChunkEntry[] {
+    if (this.#chunks !== null) return this.#chunks;
+    const all = start === 0 && count === this.shape[0];
+    const entries = f.btree1(
+      btree,
       1,
-      keySize,
-      (from, to) => to > start && from < start + count,
-    );
-    for (const entry of wanted) {
+      8 + 8 * ndims,
+      all ? null : (from, to) => to > start && from < start + count,
+    ).map((entry): ChunkEntry => {
       const k = new Cursor(entry.key, `a chunk key of ${where}`);
       const size = k.u32();
       const mask = k.u32();
       const first = k.uint(8);
-      if (first % chunkRows !== 0) {
+      if (first % this.chunks![0] !== 0) {
         throw new H5Damaged(
           `${where}: a chunk at row ${first}, not a chunk boundary`,
         );
       }
-      if (first + chunkRows <= start || first >= start + count) continue;
-      place(this.#chunk(f, entry.child, size, mask, chunkBytes, where), first);
-    }
-    return out;
+      return { first, address: entry.child, size, mask };
+    });
+    if (all) this.#chunks = entries;
+    return entries;
   }
 
   /** One chunk's bytes, through the filters in reverse (skipping those its mask names). */
@@ -347,7 +413,10 @@ function parseLayout(
     for (let i = 0; i < ndims; i++) dims.push(c.u32());
     if (cls === 0) {
       const size = c.u32();
-      return { storage: { kind: "compact", data: c.take(size) }, chunks: null };
+      return {
+        storage: { kind: "compact", data: c.take(size).slice() },
+        chunks: null,
+      };
     }
     if (cls === 1) {
       const size = dims.reduce((a, b) => a * b, 1);
@@ -364,7 +433,10 @@ function parseLayout(
   const cls = c.u8();
   if (cls === 0) {
     const size = c.u16();
-    return { storage: { kind: "compact", data: c.take(size) }, chunks: null };
+    return {
+      storage: { kind: "compact", data: c.take(size).slice() },
+      chunks: null,
+    };
   }
   if (cls === 1) {
     const address = c.uint(f.O);

@@ -14,6 +14,7 @@ import {
   Budget,
   type Datatype,
   H5Format,
+  parseAttribute,
   type RawAttribute,
 } from "./format.ts";
 import { DatasetInfo } from "./dataset.ts";
@@ -44,8 +45,11 @@ interface Parsed {
   stamp: FileStamp;
   superblock: H5Format["sb"];
   links: Map<number, Map<string, number>>;
-  attributes: Map<number, Map<string, RawAttribute>>;
+  /** Attribute messages (copied out of the file's bytes), parsed when read. */
+  attributes: Map<number, Map<string, Uint8Array | RawAttribute>>;
   datasets: Map<number, DatasetInfo>;
+  /** What callers derived from this version of the file (table descriptions). */
+  memo: Map<string, unknown>;
 }
 
 const cache = new Map<string, Parsed>();
@@ -92,6 +96,7 @@ export class FastFile implements RawAttributes {
       links: new Map(),
       attributes: new Map(),
       datasets: new Map(),
+      memo: new Map(),
     };
     if (parsed === undefined) {
       cache.delete(path);
@@ -149,15 +154,15 @@ export class FastFile implements RawAttributes {
     return at === -1 ? [] : [...this.#links(at).keys()];
   }
 
-  #attributes(path: string): Map<string, RawAttribute> {
+  #attributes(path: string): Map<string, Uint8Array | RawAttribute> {
     const at = this.#resolve(path);
     if (at === -1) return new Map();
     let attrs = this.#parsed.attributes.get(at);
     if (attrs === undefined) {
       attrs = new Map();
-      // copied: the cache must not hold the file's blocks
-      for (const [name, a] of this.#f.attributes(at)) {
-        attrs.set(name, { ...a, bytes: a.bytes.slice() });
+      // copied: the cache must not hold the file's bytes
+      for (const [name, data] of this.#f.attributes(at)) {
+        attrs.set(name, data.slice());
       }
       this.#parsed.attributes.set(at, attrs);
     }
@@ -174,8 +179,14 @@ export class FastFile implements RawAttributes {
     path: string,
     name: string,
   ): { metadata: AttributeMetadata; bytes: Uint8Array | null } | null {
-    const a = this.#attributes(path).get(name);
-    if (a === undefined) return null;
+    const attrs = this.#attributes(path);
+    const held = attrs.get(name);
+    if (held === undefined) return null;
+    let a: RawAttribute;
+    if (held instanceof Uint8Array) {
+      a = parseAttribute(this.#f.L, held);
+      attrs.set(name, a);
+    } else a = held;
     const count = a.shape === null ? 0 : a.shape.reduce((x, y) => x * y, 1);
     const metadata: AttributeMetadata = {
       type: a.type.cls,
@@ -223,6 +234,22 @@ export class FastFile implements RawAttributes {
         }
         : undefined,
     };
+  }
+
+  /** `make()`, computed once per version of the file (by size, mtime and inode). */
+  memo<T>(key: string, make: () => T): T {
+    if (this.#parsed.memo.has(key)) return this.#parsed.memo.get(key) as T;
+    const value = make();
+    this.#parsed.memo.set(key, value);
+    return value;
+  }
+
+  /** Reads (and caches) everything reading the dataset at `path` will need but its rows. */
+  prepare(path: string): void {
+    const info = this.dataset(path);
+    if (info === null) return;
+    this.names(path);
+    info.index(this.#f, `${path} in ${this.filename}`);
   }
 
   /** Raw rows `[start, start + count)` of the dataset at `path`. */

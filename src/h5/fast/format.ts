@@ -578,13 +578,12 @@ export class H5Format {
     return heap.get(id);
   }
 
-  /** An object's attributes, by name, as raw attribute messages. */
-  attributes(address: number): Map<string, RawAttribute> {
-    const out = new Map<string, RawAttribute>();
+  /** An object's attributes, by name: their messages, parsed with `parseAttribute` when read. */
+  attributes(address: number): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
     for (const m of this.header(address)) {
       if (m.type === MSG.ATTRIBUTE) {
-        const a = parseAttribute(this, m.data);
-        out.set(a.name, a);
+        out.set(attributeName(m.data), m.data);
       } else if (m.type === MSG.ATTRIBUTE_INFO) {
         const c = new Cursor(m.data, "an attribute info message");
         c.u8();
@@ -594,11 +593,8 @@ export class H5Format {
         const btree = c.uint(this.O);
         if (heap !== -1 && btree !== -1) {
           for (const record of this.#btree2(btree, 8)) {
-            const a = parseAttribute(
-              this,
-              this.#heapObject(heap, record.subarray(0, 8)),
-            );
-            out.set(a.name, a);
+            const data = this.#heapObject(heap, record.subarray(0, 8));
+            out.set(attributeName(data), data);
           }
         }
       }
@@ -889,7 +885,32 @@ export interface RawAttribute {
   bytes: Uint8Array;
 }
 
-function parseAttribute(f: H5Format, data: Uint8Array): RawAttribute {
+/** The name in an attribute message (what listing attributes needs). */
+function attributeName(data: Uint8Array): string {
+  const c = new Cursor(data, "an attribute message");
+  const version = c.u8();
+  c.skip(1);
+  const nameSize = c.u16();
+  c.skip(4);
+  if (version === 3) c.skip(1);
+  const bytes = c.take(nameSize);
+  let end = 0;
+  let ascii = true;
+  while (end < nameSize && bytes[end] !== 0) {
+    if (bytes[end] >= 0x80) ascii = false;
+    end++;
+  }
+  if (!ascii) return utf8.decode(bytes.subarray(0, end));
+  let name = "";
+  for (let i = 0; i < end; i++) name += String.fromCharCode(bytes[i]);
+  return name;
+}
+
+/** Reads an attribute message: its name, type, shape and bytes. */
+export function parseAttribute(
+  lengthSize: number,
+  data: Uint8Array,
+): RawAttribute {
   const c = new Cursor(data, "an attribute message");
   const version = c.u8();
   const flags = c.u8();
@@ -913,7 +934,7 @@ function parseAttribute(f: H5Format, data: Uint8Array): RawAttribute {
   const spaceBytes = c.take(pad(spaceSize));
   const { shape } = parseDataspace(
     new Cursor(spaceBytes, `attribute ${name}'s dataspace`),
-    f.L,
+    lengthSize,
   );
   const count = shape === null ? 0 : shape.reduce((a, b) => a * b, 1);
   const n = type.vlen ? 0 : count * type.size;

@@ -33,9 +33,11 @@ export class H5External extends Error {
   }
 }
 
-const BLOCK = 64 * 1024;
-/** Blocks kept per file: metadata of a store is small and near its start. */
-const MAX_BLOCKS = 64;
+/** A file up to this size is read whole at its first metadata read: one system call. */
+const WHOLE = 1 << 20;
+const BLOCK = 16 * 1024;
+/** Blocks kept per file (4 MiB): the metadata of a big file is a small part of it. */
+const MAX_BLOCKS = 256;
 
 /** What identifies one version of a file on disk. */
 export interface FileStamp {
@@ -44,12 +46,19 @@ export interface FileStamp {
   ino: number;
 }
 
-/** An open file's bytes, read on demand. */
+/** Whole-file buffers of closed sources, for the next file. */
+const pool: Uint8Array[] = [];
+
+/**
+ * An open file's bytes, read on demand. What `meta` and `data` return is
+ * valid until `close()`: copy what must outlive it.
+ */
 export class Source {
   readonly path: string;
   readonly stamp: FileStamp;
   #file: Deno.FsFile;
   readonly #blocks = new Map<number, Uint8Array>();
+  #whole: Uint8Array | null = null;
   /** Bytes read from the disk so far (for bounds on work per file). */
   bytesRead = 0;
 
@@ -129,6 +138,15 @@ export class Source {
    */
   meta(at: number, length: number, what: string): Uint8Array {
     this.#check(at, length, what);
+    if (this.#whole === null && this.stamp.size <= WHOLE) {
+      // one buffer reused from file to file: a fresh 100 KiB+ buffer per run
+      // costs more in garbage collection than the read itself
+      const buffer = pool.pop() ?? new Uint8Array(WHOLE);
+      const whole = buffer.subarray(0, this.stamp.size);
+      this.#readExact(0, whole);
+      this.#whole = whole;
+    }
+    if (this.#whole !== null) return this.#whole.subarray(at, at + length);
     const first = Math.floor(at / BLOCK);
     const last = Math.floor((at + Math.max(length, 1) - 1) / BLOCK);
     if (first === last) {
@@ -148,9 +166,10 @@ export class Source {
     return out;
   }
 
-  /** `length` bytes at `at`, freshly read (for row data). */
+  /** `length` bytes at `at`, for row data (read as asked unless the whole file is in memory; do not modify). */
   data(at: number, length: number, what: string): Uint8Array {
     this.#check(at, length, what);
+    if (this.#whole !== null) return this.#whole.subarray(at, at + length);
     const out = new Uint8Array(length);
     this.#readExact(at, out);
     return out;
@@ -159,6 +178,10 @@ export class Source {
   /** Closes the handle and drops the cached blocks. */
   close(): void {
     this.#blocks.clear();
+    if (this.#whole !== null && pool.length < 4) {
+      pool.push(new Uint8Array(this.#whole.buffer));
+    }
+    this.#whole = null;
     try {
       this.#file.close();
     } catch {
