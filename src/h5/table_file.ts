@@ -180,7 +180,7 @@ function storeError(path: string, error: unknown): unknown {
 }
 
 /** Which files needed h5wasm (the fast reader does not handle them). */
-const needsH5 = new Set<string>();
+const needsH5 = new Map<string, string>();
 
 /**
  * Makes sure `path` can be read synchronously by `withTableFile`: reads its
@@ -190,6 +190,7 @@ const needsH5 = new Set<string>();
  */
 export async function prepareRead(path: string): Promise<void> {
   checkNoEscape(path);
+  let unsupported = "";
   try {
     const file = FastFile.open(path);
     try {
@@ -203,14 +204,15 @@ export async function prepareRead(path: string): Promise<void> {
       file.close();
     }
   } catch (error) {
-    if (!(error instanceof H5Unsupported)) {
+    if (error instanceof H5Unsupported) unsupported = error.message;
+    else {
       if (error instanceof H5Damaged) {
         checkHdf5(path); // an empty or non-HDF5 file says so
       }
       throw storeError(path, error);
     }
   }
-  needsH5.add(path);
+  needsH5.set(path, unsupported);
   await loadH5();
 }
 
@@ -236,7 +238,7 @@ export function withTableFile<T>(
         if (error instanceof H5Damaged) checkHdf5(path); // an empty or non-HDF5 file says so
         throw storeError(path, error);
       }
-      needsH5.add(path);
+      needsH5.set(path, error.message);
       if (!h5Loaded()) {
         throw new StoreFileError(
           path,
@@ -248,5 +250,18 @@ export function withTableFile<T>(
       file?.close();
     }
   }
-  return withHdf5(path, "r", (file) => body(new H5TableFile(file)), options);
+  try {
+    return withHdf5(path, "r", (file) => body(new H5TableFile(file)), options);
+  } catch (error) {
+    const reason = needsH5.get(path) ?? "";
+    // a filter neither reader decodes: say which, rather than HDF5's plugin-path message
+    if (reason.includes("filter") && error instanceof StoreFileError) {
+      throw new StoreFileError(
+        path,
+        `Cannot read ${path}: ${reason} cannot be decoded (h5wasm: ${error.message})`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }

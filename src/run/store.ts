@@ -28,6 +28,7 @@ import {
 import { columnNames, planLayout, reorder } from "../h5/layout.ts";
 import {
   checkHdf5Usable,
+  checkSelfContained,
   closeKept,
   loadH5,
   StoreFileError,
@@ -360,6 +361,8 @@ export class Store {
     }
     await loadH5();
     checkHdf5Usable(store.storePath);
+    // a store naming other files would make HDF5 write to them: refuse it before anything
+    if (exists(store.storePath)) checkSelfContained(store.storePath);
     for (
       const dir of [
         store.path,
