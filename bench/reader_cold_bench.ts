@@ -93,7 +93,7 @@ if (python === null) {
     for (let i = 0; i < RUNS; i++) {
       results.push(await ours(dir));
       if (runs === 200) lsTimes.push(await ls(dir));
-      if (i < 3) coxTimes.push(await cox(python, dir));
+      if (i < (runs > 200 ? 1 : 3)) coxTimes.push(await cox(python, dir));
     }
     const m = (k: keyof Child) => median(results.map((r) => r[k])).toFixed(0);
     const c = median(coxTimes);
