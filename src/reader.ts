@@ -280,32 +280,29 @@ function concatParts(
   for (const name of names) {
     const complete = parts.every((p) => p.columns[name] !== undefined);
     // float columns without gaps go in a Float64Array: less memory, faster to build
+    // (others are pushed: a preallocated array of 100k+ holes is a slow dictionary in V8)
     const column: unknown[] | Float64Array =
-      schema[name] === "float" && complete
-        ? new Float64Array(total)
-        : new Array(total);
+      schema[name] === "float" && complete ? new Float64Array(total) : [];
     let at = 0;
     for (const part of parts) {
       const cells = part.columns[name];
       if (cells === undefined) {
-        (column as unknown[]).fill(null, at, at + part.rows);
+        for (let i = 0; i < part.rows; i++) (column as unknown[]).push(null);
       } else if (column instanceof Float64Array) {
         for (let i = 0; i < cells.length; i++) {
           column[at + i] = Number(cells[i]);
         }
       } else {
-        for (let i = 0; i < cells.length; i++) column[at + i] = cells[i];
+        for (let i = 0; i < cells.length; i++) column.push(cells[i]);
       }
       at += part.rows;
     }
     out[name] = column;
   }
   if (appendExpId) {
-    const ids: string[] = new Array(total);
-    let at = 0;
+    const ids: string[] = [];
     for (const part of parts) {
-      ids.fill(part.expId, at, at + part.rows);
-      at += part.rows;
+      for (let i = 0; i < part.rows; i++) ids.push(part.expId);
     }
     out.exp_id = ids;
   }

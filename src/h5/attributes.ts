@@ -13,12 +13,32 @@ import { unpickle } from "../pickle/read.ts";
 import { pickle } from "../pickle/write.ts";
 import type { PyValue } from "../pickle/values.ts";
 import {
+  type AttributeMetadata,
   attributeNames,
   type AttributeType,
   type H5File,
   readRawAttribute,
   writeRawAttribute,
 } from "./h5wasm.ts";
+
+/**
+ * Attributes read another way than through h5wasm (the fast reader): names
+ * and raw bytes in h5wasm's shape, so that both paths decode alike.
+ */
+export interface RawAttributes {
+  readonly filename: string;
+  /** Names of the attributes of the object at `path`. */
+  names(path: string): string[];
+  /** Metadata and bytes (null for a null dataspace or vlen), or null when absent. */
+  raw(
+    path: string,
+    name: string,
+  ): { metadata: AttributeMetadata; bytes: Uint8Array | null } | null;
+}
+
+function isRaw(file: H5File | RawAttributes): file is RawAttributes {
+  return typeof (file as RawAttributes).raw === "function";
+}
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 const encoder = new TextEncoder();
@@ -30,21 +50,52 @@ function trimNuls(bytes: Uint8Array): Uint8Array {
 }
 
 /**
+ * Unpickled attribute values by their bytes: the same few pickles (a values
+ * block's column names, pandas' `info`, cox's `COX_DATA`) recur in every run
+ * of a sweep. Values are shared: callers only read them.
+ */
+const pickles = new Map<string, PyValue>();
+
+function unpickleShared(bytes: Uint8Array): PyValue {
+  if (bytes.length > 4096) return unpickle(bytes);
+  let key = "";
+  for (let i = 0; i < bytes.length; i++) key += String.fromCharCode(bytes[i]);
+  const held = pickles.get(key);
+  if (held !== undefined) return held;
+  const value = unpickle(bytes);
+  if (pickles.size >= 4096) pickles.clear();
+  pickles.set(key, value);
+  return value;
+}
+
+/**
  * Reads the attributes of one object (group or dataset). Each read goes
  * straight for the attribute (listing names costs more than a miss).
  */
 export class AttributeReader {
-  readonly #file: H5File;
+  readonly #file: H5File | RawAttributes;
   readonly #path: string;
 
-  constructor(file: H5File, path: string) {
+  constructor(file: H5File | RawAttributes, path: string) {
     this.#file = file;
     this.#path = path;
   }
 
   #raw(name: string): ReturnType<typeof readRawAttribute> | null {
     try {
-      return readRawAttribute(this.#file, this.#path, name);
+      const file = this.#file;
+      if (isRaw(file)) {
+        const raw = file.raw(this.#path, name);
+        if (raw === null) return null;
+        const n = raw.bytes?.length ?? 0;
+        if (n > 64 * 1024 * 1024) {
+          throw new RangeError(
+            `Cannot read attribute ${name} of ${this.#path}: ${n} bytes is too large`,
+          );
+        }
+        return raw;
+      }
+      return readRawAttribute(file, this.#path, name);
     } catch (error) {
       if (error instanceof RangeError) throw error; // too large: not the same as absent
       return null;
@@ -53,7 +104,10 @@ export class AttributeReader {
 
   /** Whether the object has attribute `name`. */
   has(name: string): boolean {
-    return attributeNames(this.#file, this.#path).includes(name);
+    const file = this.#file;
+    return (isRaw(file)
+      ? file.names(this.#path)
+      : attributeNames(file, this.#path)).includes(name);
   }
 
   /**
@@ -114,7 +168,7 @@ export class AttributeReader {
       throw new SyntaxError(`Cannot read ${where}: expected a pickled string`);
     }
     try {
-      return unpickle(trimNuls(bytes));
+      return unpickleShared(trimNuls(bytes));
     } catch (error) {
       throw new SyntaxError(
         `Cannot read ${where}: it is not a valid pickle (${

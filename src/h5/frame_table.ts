@@ -13,7 +13,12 @@
 import type { PyValue } from "../pickle/values.ts";
 import { PyTuple } from "../pickle/values.ts";
 import { utf8Length } from "../schema.ts";
-import { AttributeReader, AttributeWriter } from "./attributes.ts";
+import {
+  AttributeReader,
+  AttributeWriter,
+  type RawAttributes,
+} from "./attributes.ts";
+import type { DatasetMeta } from "./fast/fast_file.ts";
 import { planLayout, sameLayout } from "./layout.ts";
 import {
   type BaseType,
@@ -111,7 +116,50 @@ interface MemberMeta {
   vlen?: boolean;
 }
 
-function fail(file: H5File, key: string, what: string): never {
+/**
+ * A file as table descriptions need it, read another way than through
+ * h5wasm (the fast reader).
+ */
+export interface TableSource extends RawAttributes {
+  /** The file's size when it is open read-only (to bound what a table may claim), else null. */
+  readonly readOnlySize: number | null;
+  /** A dataset's metadata in h5wasm's shape, or null when there is none. */
+  datasetMeta(path: string): DatasetMeta | null;
+  /** Whether the dataset at `path` has filters. */
+  filtered(path: string): boolean;
+}
+
+function isSource(file: H5File | TableSource): file is TableSource {
+  return typeof (file as TableSource).datasetMeta === "function";
+}
+
+/** An h5wasm file seen as a TableSource's dataset part. */
+function h5Datasets(
+  file: H5File,
+): Pick<TableSource, "readOnlySize" | "datasetMeta" | "filtered"> {
+  const get = (path: string): H5Dataset | null => {
+    try {
+      const d = file.get(path);
+      return d instanceof H5Api.Dataset ? d : null;
+    } catch {
+      return null; // absent: HDF5 says so by throwing
+    }
+  };
+  return {
+    get readOnlySize() {
+      return file.mode === "r" ? Deno.statSync(file.filename).size : null;
+    },
+    datasetMeta: (path) =>
+      (get(path)?.metadata as unknown as DatasetMeta | undefined) ?? null,
+    filtered: (path) => (get(path)?.filters ?? []).length > 0,
+  };
+}
+
+function fail(
+  file: { filename: string },
+  key: string,
+  what: string,
+): never {
   throw new TypeError(
     `Cannot read table "${key}" in ${file.filename}: ${what}`,
   );
@@ -171,11 +219,12 @@ function encodingOf(member: MemberMeta, kind: StoredKind): Encoding | null {
 
 /** Reads how a frame_table's rows are laid out. */
 export function describeFrameTable(
-  file: H5File,
+  file: H5File | TableSource,
   key: string,
   groupAttrs: AttributeReader = new AttributeReader(file, `/${key}`),
   known?: Readonly<Record<string, StoredKind>>,
 ): FrameTable {
+  const view = isSource(file) ? file : h5Datasets(file);
   const group = `/${key}`;
   // a table whose columns and kinds are known (cox's COX_DATA says them) needs
   // fewer attribute reads, which are most of the cost of opening a table
@@ -189,21 +238,10 @@ export function describeFrameTable(
       }`,
     );
   }
-  let dataset: unknown = null;
-  try {
-    dataset = file.get(`${group}/table`);
-  } catch {
-    // absent: HDF5 says so by throwing
-  }
-  if (!(dataset instanceof H5Api.Dataset)) {
+  const meta = view.datasetMeta(`${group}/table`);
+  if (meta === null) {
     fail(file, key, `its group holds no dataset named table`);
   }
-  const meta = (dataset as H5Dataset).metadata as unknown as {
-    type: number;
-    size: number;
-    shape: number[];
-    compound_type?: { members: MemberMeta[] };
-  };
   if (
     meta.type !== H5T_COMPOUND || !meta.compound_type ||
     meta.shape?.length !== 1
@@ -305,7 +343,7 @@ export function describeFrameTable(
     typeof declared === "number" && declared >= 0 && declared <= extent
       ? declared
       : extent;
-  checkTableSize(file, key, dataset as H5Dataset, nrows, meta.size);
+  checkTableSize(file, view, key, nrows, meta.size);
   return {
     key,
     columns,
@@ -327,17 +365,17 @@ const MAX_FILTER_RATIO = 1032;
  * yet.)
  */
 function checkTableSize(
-  file: H5File,
+  file: { filename: string },
+  view: Pick<TableSource, "readOnlySize" | "filtered">,
   key: string,
-  dataset: H5Dataset,
   rows: number,
   rowSize: number,
 ): void {
   const bytes = rows * rowSize;
   let limit = MAX_READ_BYTES;
-  if (file.mode === "r" && bytes > 0) {
-    const size = Deno.statSync(file.filename).size;
-    const filtered = (dataset.filters ?? []).length > 0;
+  const size = bytes > 0 ? view.readOnlySize : null;
+  if (size !== null) {
+    const filtered = view.filtered(`/${key}/table`);
     limit = Math.min(limit, filtered ? size * MAX_FILTER_RATIO : size);
   }
   if (!(rowSize > 0) || !Number.isSafeInteger(bytes) || bytes > limit) {
@@ -828,7 +866,7 @@ const GROUP_STRINGS = {
 };
 
 /** The most groups `findTables` looks into (a hostile file may hold millions). */
-const MAX_GROUPS_VISITED = 20000;
+export const MAX_GROUPS_VISITED = 20000;
 
 /** A pandas object found in a file: a cox table (it has COX_DATA) or another. */
 export interface FoundObject {

@@ -1,16 +1,17 @@
 /**
- * h5wasm, loaded once, with HDF5's errors turned into exceptions (instead of
+ * h5wasm, loaded once and only when needed (writing, or a file the fast
+ * reader does not handle: its start-up costs hundreds of milliseconds), with HDF5's errors turned into exceptions (instead of
  * diagnostics printed to stderr) and the raw-byte hyperslab calls that let
  * rows go in and out in the dataset's own on-disk layout.
  *
  * @module
  */
 
-import h5wasm from "npm:h5wasm@0.10.3/node";
+import type h5wasmModule from "npm:h5wasm@0.10.3/node";
 import { installFileRoutes } from "./file_routes.ts";
 
 /** The h5wasm high-level API (File, Group, Dataset). */
-export type H5 = typeof h5wasm;
+export type H5 = typeof h5wasmModule;
 /** An open HDF5 file. */
 export type H5File = InstanceType<H5["File"]>;
 /** A group inside a file. */
@@ -135,14 +136,20 @@ let raw: RawModule | null = null;
 
 /** Loads h5wasm (once); every other function here needs it loaded first. */
 export function loadH5(): Promise<void> {
-  loaded ??= h5wasm.ready.then((module) => {
-    const m = module as unknown as RawModule;
+  loaded ??= import("npm:h5wasm@0.10.3/node").then(async ({ default: api }) => {
+    const m = await api.ready as unknown as RawModule;
     m.activate_throwing_error_handler();
     installFileRoutes(m.FS);
+    H5Api = api;
     raw = m;
     return m;
   });
   return loaded.then(() => undefined);
+}
+
+/** Whether h5wasm is loaded and ready (so that it can be used synchronously). */
+export function h5Loaded(): boolean {
+  return raw !== null;
 }
 
 function module(): RawModule {
@@ -152,8 +159,8 @@ function module(): RawModule {
   return raw;
 }
 
-/** The high-level API; call after `loadH5()`. */
-export const H5Api: H5 = h5wasm;
+/** The high-level API; set once `loadH5()` has resolved. */
+export let H5Api: H5 = undefined as unknown as H5;
 
 /** The most raw bytes read from a dataset at once (wasm memory stops at 2 GiB). */
 export const MAX_READ_BYTES = 1 << 30;

@@ -15,6 +15,9 @@ import {
   trapReason,
 } from "./h5wasm.ts";
 
+import { FastFile } from "./fast/fast_file.ts";
+import { H5External } from "./fast/source.ts";
+
 export { loadH5 };
 
 /** A `store.h5` that cannot be opened or read; names the file. */
@@ -110,11 +113,40 @@ export function checkNoEscape(path: string): void {
   }
 }
 
+/** The error for a store that names other files. */
+export function externalError(path: string, error: Error): StoreFileError {
+  return new StoreFileError(
+    path,
+    `Cannot use ${path}: ${error.message}; a run's store.h5 must not name other files`,
+    { cause: error },
+  );
+}
+
 /**
- * Opens an HDF5 file: `"r"` read-only, `"a"` read-write (the file must
- * exist), `"w"` created afresh. Call after `loadH5()`.
+ * Throws a StoreFileError when `path` holds anything that names another
+ * file (external raw storage, an external link, a virtual dataset), which
+ * HDF5 would follow, reading or writing another file: called before HDF5
+ * opens a file. A file the fast reader cannot walk is left to HDF5's own
+ * checks.
  */
-export function openHdf5(path: string, mode: "r" | "a" | "w"): H5File {
+export function checkSelfContained(path: string): void {
+  let file: FastFile;
+  try {
+    file = FastFile.open(path);
+  } catch {
+    return;
+  }
+  try {
+    file.walk();
+  } catch (error) {
+    if (error instanceof H5External) throw externalError(path, error);
+  } finally {
+    file.close();
+  }
+}
+
+/** Throws a StoreFileError naming `path` when HDF5 crashed earlier in this process. */
+export function checkHdf5Usable(path: string): void {
   const trapped = trapReason();
   if (trapped !== null) {
     throw new StoreFileError(
@@ -123,8 +155,19 @@ export function openHdf5(path: string, mode: "r" | "a" | "w"): H5File {
         `its memory may be corrupt, so no HDF5 file is opened again until the process restarts`,
     );
   }
+}
+
+/**
+ * Opens an HDF5 file: `"r"` read-only, `"a"` read-write (the file must
+ * exist), `"w"` created afresh. Call after `loadH5()`.
+ */
+export function openHdf5(path: string, mode: "r" | "a" | "w"): H5File {
+  checkHdf5Usable(path);
   checkNoEscape(path);
-  if (mode !== "w") checkHdf5(path);
+  if (mode !== "w") {
+    checkHdf5(path);
+    checkSelfContained(path);
+  }
   try {
     return new H5Api.File(path, mode);
   } catch (error) {

@@ -22,9 +22,13 @@
  */
 
 import { dirname } from "node:path";
-import { hostname } from "node:os";
 import { warn } from "../warn.ts";
 import { checkInsideRun, OutsideRunError } from "./inside_run.ts";
+
+/** This host's name (as `node:os`'s hostname, without loading node:os at start-up). */
+function hostname(): string {
+  return Deno.hostname();
+}
 
 /** What a lock file says. */
 export interface LockInfo {

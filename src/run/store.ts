@@ -12,23 +12,27 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import {
   type Cell,
   decodeRows,
-  describeFrameTable,
   encodeRows,
   exists as objectExists,
   findTables,
   type FrameTable,
   type NewColumn,
-  readColumns,
   type RowLayout,
   type StoredKind,
   widestString,
   widthsExceeded,
 } from "../h5/frame_table.ts";
-import { AttributeReader } from "../h5/attributes.ts";
-import type { H5File } from "../h5/h5wasm.ts";
+import {
+  h5TableFile,
+  prepareRead,
+  type TableFile,
+  withTableFile,
+} from "../h5/table_file.ts";
 import { columnNames, columnsOf, planLayout, reorder } from "../h5/layout.ts";
 import {
+  checkHdf5Usable,
   checkNoEscape,
+  checkSelfContained,
   closeKept,
   loadH5,
   StoreFileError,
@@ -211,6 +215,15 @@ function halfMade(path: string): boolean {
     return false;
   }
   return data.every((b) => b === 0);
+}
+
+/** Whether an in-place update of `path` left an undo log (see in_place.ts). */
+function hasUndoLog(path: string): boolean {
+  try {
+    return Deno.statSync(path + UNDO_SUFFIX).size > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether two cells hold the same value (NaN equals NaN). */
@@ -450,17 +463,24 @@ export class Store {
         `Cannot create run ${store.path}: it exists already (new: true)`,
       );
     }
-    await loadH5();
     if (mode === "r") {
       if (!exists(store.storePath)) {
         throw new Deno.errors.NotFound(
           `Cannot open ${store.storePath} read-only: no such file`,
         );
       }
+      // readers use the fast reader, and load h5wasm only for a file it does
+      // not handle or one with an in-place update to undo
+      if (hasUndoLog(store.storePath)) await loadH5();
+      else if (!halfMade(store.storePath)) await prepareRead(store.storePath);
       store.#load();
       store.#warnIfBehind();
       return store;
     }
+    await loadH5();
+    checkHdf5Usable(store.storePath);
+    // a store naming other files would make HDF5 write to them: refuse it before anything
+    if (exists(store.storePath)) checkSelfContained(store.storePath);
     for (
       const dir of [
         store.path,
@@ -537,9 +557,9 @@ export class Store {
     const numpy = new Map<string, Record<string, NumpyType>>();
     const schemas = this.#readFile((file) => {
       const found = new Map<string, Schema>();
-      for (const { key, cox } of findTables(file)) {
+      for (const { key, cox } of file.findTables()) {
         if (!cox) continue; // not a table cox wrote: cox skips it too
-        const data = new AttributeReader(file, `/${key}`).pickled(COX_DATA)!;
+        const data = file.attributes(`/${key}`).pickled(COX_DATA)!;
         found.set(key, schemaFromCoxData(this.storePath, key, data));
         numpy.set(key, numpyTypes(data));
         this.#inFile.add(key);
@@ -585,15 +605,15 @@ export class Store {
   }
 
   /** The layout of table `name` in `store.h5`, or null when it is not there yet. */
-  #fileLayout(file: H5File, name: string): FrameTable | null {
+  #fileLayout(file: TableFile, name: string): FrameTable | null {
     const cached = this.#fileLayouts.get(name);
     if (cached) return cached;
-    if (!this.#inFile.has(name) && !objectExists(file, `/${name}`)) return null;
+    if (!this.#inFile.has(name) && !file.has(`/${name}`)) return null;
     const schema = this.#tables.get(name)!.schema;
     const known = Object.fromEntries(
       Object.entries(schema).map(([c, k]) => [c, storedKind(k)]),
     );
-    const layout = describeFrameTable(file, name, undefined, known);
+    const layout = file.describe(name, known);
     checkLayout(this.storePath, schema, layout);
     // a reader describes afresh each time: a writer may replace the file meanwhile
     if (this.mode !== "r") this.#fileLayouts.set(name, layout);
@@ -611,10 +631,18 @@ export class Store {
    * Reads `store.h5`: a writer reads it as it is (it is its only changer), a
    * reader as its last consistent state (see `withStoreForReading`).
    */
-  #readFile<T>(body: (file: H5File) => T): T {
-    return this.mode === "r"
-      ? withStoreForReading(this.storePath, body)
-      : withHdf5(this.storePath, "r", body);
+  #readFile<T>(body: (file: TableFile) => T): T {
+    if (this.mode !== "r") {
+      return withHdf5(this.storePath, "r", (file) => body(h5TableFile(file)));
+    }
+    // an in-place update cut short: h5wasm reads the file with it undone
+    if (hasUndoLog(this.storePath)) {
+      return withStoreForReading(
+        this.storePath,
+        (file) => body(h5TableFile(file)),
+      );
+    }
+    return withTableFile(this.storePath, body);
   }
 
   #countStored(name: string): number {
@@ -660,7 +688,7 @@ export class Store {
         return inSchemaOrder(
           schema,
           layout,
-          readColumns(file, layout, 0, layout.nrows),
+          file.readColumns(layout, 0, layout.nrows),
         );
       });
     // the rule a writer's replay follows (checkpoint.ts): a batch already in
@@ -885,7 +913,7 @@ export class Store {
     const name = table.name;
     let layout = this.#writeLayouts.get(name);
     if (layout === undefined) {
-      layout = withHdf5(this.storePath, "r", (file) =>
+      layout = withTableFile(this.storePath, (file) =>
         this.#fileLayout(file, name)) ??
         planLayout(name, newColumns(table.schema, table.pendingColumns));
     }

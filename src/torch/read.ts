@@ -7,7 +7,7 @@
  * @module
  */
 
-import { unzipSync } from "npm:fflate@0.8.2";
+import { unzipSync } from "npm:fflate@0.8.2/browser";
 import { unpickle } from "../pickle/read.ts";
 import {
   ITEM_SIZE,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { zipSync } from "npm:fflate@0.8.2";
+import { zipSync } from "npm:fflate@0.8.2/browser";
 import { pickle } from "../pickle/write.ts";
 import {
   isTensor,

@@ -1,5 +1,5 @@
 import { fail, ok, throws } from "node:assert/strict";
-import { zipSync } from "npm:fflate@0.8.2";
+import { zipSync } from "npm:fflate@0.8.2/browser";
 import { PickleError } from "../../src/pickle/mod.ts";
 import { readTorch, TorchError, writeStateDict } from "../../src/torch/mod.ts";
 import { rng } from "../pickle/rng.ts";

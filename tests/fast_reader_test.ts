@@ -1,0 +1,258 @@
+// The fast reader (src/h5/fast/) against h5wasm on every fixture, on our
+// writer's outputs and on pandas-written stores; silent fallback; stores that
+// reach outside their file (built with h5py) refused when reading and writing.
+import { join } from "node:path";
+import { CollectionReader, Store, StoreFileError } from "../mod.ts";
+import { describeFrameTable, readColumns } from "../src/h5/frame_table.ts";
+import { loadH5 } from "../src/h5/h5wasm.ts";
+import { withHdf5 } from "../src/h5/store_file.ts";
+import { prepareRead, withTableFile } from "../src/h5/table_file.ts";
+import { assertEquals, assertOk, assertRejects } from "./assert.ts";
+import { FIXTURES } from "./fixtures.ts";
+import { ignoreUnless, runPython } from "./interop/python.ts";
+import { quietly } from "./warnings.ts";
+
+function storesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) out.push(...storesUnder(path));
+    else if (entry.name.endsWith(".h5")) out.push(path);
+  }
+  return out.sort();
+}
+
+/** What each reader reads of every table of a file: keys, layouts and cells. */
+async function both(path: string): Promise<{ fast: unknown; h5: unknown }> {
+  await loadH5();
+  await prepareRead(path);
+  const fast = withTableFile(path, (file) => {
+    assertEquals(file.reader, "fast", `${path} fell back to h5wasm`);
+    return file.keys().map((key) => {
+      const layout = file.describe(key);
+      const half = Math.floor(layout.nrows / 2);
+      return {
+        key,
+        layout,
+        cells: file.readColumns(layout),
+        range: file.readColumns(layout, half, layout.nrows - half),
+      };
+    });
+  });
+  const h5 = withHdf5(path, "r", (file) =>
+    file.keys().sort().map((key) => {
+      const layout = describeFrameTable(file, key);
+      const half = Math.floor(layout.nrows / 2);
+      return {
+        key,
+        layout,
+        cells: readColumns(file, layout),
+        range: readColumns(file, layout, half, layout.nrows - half),
+      };
+    }));
+  return { fast, h5 };
+}
+
+Deno.test("the fast reader reads every fixture store as h5wasm does (layouts, cells, row ranges)", async () => {
+  const stores = storesUnder(FIXTURES);
+  assertOk(stores.length >= 10, `${stores.length} stores`);
+  for (const path of stores) {
+    const { fast, h5 } = await both(path);
+    assertEquals(fast, h5, path);
+  }
+});
+
+Deno.test("the fast reader reads our writer's stores as h5wasm does, every kind and width", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cox-fast-" });
+  {
+    using store = await Store.open(dir, "run");
+    const t = store.addTable("mixed", {
+      f: "float",
+      i: "int",
+      b: "bool",
+      s: "str",
+    });
+    for (let r = 0; r < 3000; r++) {
+      t.appendRow({
+        f: r / 7,
+        i: r % 2 ? -(2 ** 53) + r : 2 ** 40 + r,
+        b: r % 3 === 0,
+        s: r % 5 ? `row ${r} ünï` : "x".repeat(200),
+      });
+    }
+    store.addTable("one", { v: "float" }).appendRow({ v: Math.PI });
+    for (let k = 0; k < 12; k++) {
+      store.addTable(`t${k}`, { k: "int" }).appendRow({ k });
+    }
+  }
+  const path = join(dir, "run", "store.h5");
+  const { fast, h5 } = await both(path);
+  assertEquals(fast, h5);
+  assertEquals((fast as { key: string }[]).length, 14);
+});
+
+const ignorePandas = await ignoreUnless(["pandas", "tables", "h5py"]);
+
+Deno.test({
+  name:
+    "pandas-written sweeps (values blocks, index, zlib) read by the fast path as h5wasm reads them",
+  ignore: ignorePandas,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "cox-fast-py-" });
+    await runPython(["pandas", "tables"], "../../bench/cox_sweep.py", [
+      "write",
+      dir,
+      "3",
+      "5000",
+    ]);
+    for (const path of storesUnder(dir)) {
+      const { fast, h5 } = await both(path);
+      assertEquals(fast, h5, path);
+    }
+    const zlib = join(dir, "zlib.h5");
+    await runPython(["pandas", "tables"], "../../bench/cox_sweep.py", [
+      "write",
+      join(dir, "z"),
+      "1",
+      "3000",
+    ]);
+    await new Deno.Command("h5repack", {
+      args: ["-f", "GZIP=6", storesUnder(join(dir, "z"))[0], zlib],
+    }).output();
+    const { fast, h5 } = await both(zlib);
+    assertEquals(fast, h5, zlib);
+  },
+});
+
+Deno.test({
+  name:
+    "a store the fast reader does not handle (nbit filter) is read by h5wasm, silently, with the same cells",
+  ignore: ignorePandas,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "cox-fast-nbit-" });
+    await runPython(["pandas", "tables"], "../../bench/cox_sweep.py", [
+      "write",
+      dir,
+      "1",
+      "100",
+    ]);
+    const [plain] = storesUnder(dir);
+    const run = plain.split("/").at(-2)!;
+    Deno.mkdirSync(join(dir, "nbit"));
+    const out = await new Deno.Command("h5repack", {
+      args: ["-f", "/log/table:NBIT", plain, join(dir, "nbit", "store.h5")],
+    }).output();
+    assertOk(out.success, new TextDecoder().decode(out.stderr));
+    const { value, warnings } = await quietly(async () => {
+      using reader = await CollectionReader.open(dir, { progress: false });
+      return reader.df("log").objects();
+    });
+    assertEquals(warnings, []);
+    const rows = value as Record<string, unknown>[];
+    const of = (id: string) =>
+      rows.filter((r) => r.exp_id === id).map((r) => ({
+        ...r,
+        exp_id: undefined,
+      }));
+    assertEquals(of("nbit").length, 100);
+    assertEquals(of("nbit"), of(run));
+    const reader = await withTableFile(
+      join(dir, "nbit", "store.h5"),
+      (f) => f.reader,
+    );
+    assertEquals(reader, "h5wasm");
+  },
+});
+
+Deno.test({
+  name:
+    "a blosc-compressed store is refused with an error naming the filter and the file",
+  ignore: ignorePandas,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "cox-fast-c-" });
+    Deno.mkdirSync(join(dir, "run"));
+    const path = join(dir, "run", "store.h5");
+    const python = `
+import sys, warnings, pandas as pd
+warnings.simplefilter("ignore")
+df = pd.DataFrame({"a": [1.0, 2.0, 3.0]})
+with pd.HDFStore(sys.argv[1], complib="blosc", complevel=5) as s:
+    s.append("log", df, format="table")
+    s.get_storer("log").attrs["COX_DATA"] = {"schema": {"a": float}, "name": "log"}
+`;
+    const script = join(dir, "blosc.py");
+    Deno.writeTextFileSync(script, python);
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [script, path],
+    }).output();
+    assertOk(out.success, new TextDecoder().decode(out.stderr));
+    using store = await Store.open(dir, "run", { mode: "r" });
+    let message = "";
+    try {
+      store.table("log").rows();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    assertOk(message.includes("blosc") && message.includes(path), message);
+  },
+});
+
+for (const kind of ["storage", "link", "virtual"] as const) {
+  Deno.test({
+    name: `a store whose log ${
+      {
+        storage: "keeps its rows in an external file",
+        link: "is an external link",
+        virtual: "is a virtual dataset",
+      }[kind]
+    } is refused, reading and writing, and the other file is untouched`,
+    ignore: ignorePandas,
+    async fn() {
+      const storage = await Deno.makeTempDir({ prefix: `cox-ext-${kind}-` });
+      const outside = await Deno.makeTempDir({ prefix: "cox-outside-" });
+      for (const id of ["good", "bad"]) {
+        using store = await Store.open(storage, id);
+        const log = store.addTable("log", { step: "int", loss: "float" });
+        for (let i = 0; i < 10; i++) log.appendRow({ step: i, loss: i / 10 });
+      }
+      const bad = join(storage, "bad", "store.h5");
+      await runPython(["h5py"], "h5_external.py", [kind, bad, outside]);
+      const snapshot = () =>
+        Object.fromEntries(
+          [...Deno.readDirSync(outside)].map((e) => [
+            e.name,
+            Deno.readFileSync(join(outside, e.name)),
+          ]),
+        );
+      const before = snapshot();
+      assertOk(Object.keys(before).length === 1);
+      for (const mode of ["r", "a"] as const) {
+        await assertRejects(
+          async () => {
+            using store = await Store.open(storage, "bad", { mode });
+            if (mode === "a") {
+              store.table("log").appendRow({ step: 99, loss: 9 });
+            }
+            store.table("log").rows();
+          },
+          StoreFileError,
+          bad,
+          "must not name other files",
+        );
+      }
+      const { value, warnings } = await quietly(async () => {
+        using reader = await CollectionReader.open(storage, {
+          skipErrors: true,
+          progress: false,
+        });
+        return reader.df("log").numRows();
+      });
+      assertEquals(value, 10);
+      assertOk(
+        warnings.some((w) => w.includes("bad") && w.includes("other files")),
+        warnings.join("\n"),
+      );
+      assertEquals(snapshot(), before);
+    },
+  });
+}
