@@ -428,6 +428,32 @@ function writeUndo(path: string, log: UndoLog): void {
 }
 
 /**
+ * Runs `body` while holding a shared lock on `storePath` (waiting up to
+ * `waitMs`), so that no in-place update's writes are under way: any reader
+ * of `store.h5`, ours or h5wasm's, reads inside it.
+ */
+export function underReadLock<T>(
+  storePath: string,
+  body: () => T,
+  waitMs = 1000,
+): T {
+  let file: Deno.FsFile | null = null;
+  try {
+    file = Deno.openSync(storePath, { read: true });
+  } catch {
+    // absent or unreadable: the reader says why
+  }
+  try {
+    // a writer holds the lock for milliseconds; Python writing holds it for
+    // its whole session, when reading without it is all there is
+    if (file !== null) lockWithin(file, false, waitMs);
+    return body();
+  } finally {
+    file?.close();
+  }
+}
+
+/**
  * Runs `body` on `storePath` open read-only, as the last consistent state:
  * under a shared lock (so no update's writes are under way), and, when an
  * update was interrupted (a valid undo log), with the saved bytes read in
@@ -438,16 +464,7 @@ export function withStoreForReading<T>(
   body: (file: H5File) => T,
   waitMs = 1000,
 ): T {
-  let file: Deno.FsFile | null = null;
-  try {
-    file = Deno.openSync(storePath, { read: true });
-  } catch {
-    // absent or unreadable: withHdf5 says why
-  }
-  try {
-    // a writer holds the lock for milliseconds; Python writing holds it for
-    // its whole session, when reading without it is all there is
-    if (file !== null) lockWithin(file, false, waitMs);
+  return underReadLock(storePath, () => {
     const log = readUndo(storePath + UNDO_SUFFIX);
     if (log === null) return withHdf5(storePath, "r", body);
     const unroute = routeFile(storePath, {
@@ -458,7 +475,5 @@ export function withStoreForReading<T>(
     } finally {
       unroute();
     }
-  } finally {
-    file?.close();
-  }
+  }, waitMs);
 }

@@ -13,8 +13,6 @@ import {
   type Cell,
   decodeRows,
   encodeRows,
-  exists as objectExists,
-  findTables,
   type FrameTable,
   type NewColumn,
   type RowLayout,
@@ -48,12 +46,16 @@ import {
 import {
   rollBack,
   StoreBusyError,
+  underReadLock,
   UNDO_SUFFIX,
   withStoreForReading,
 } from "./in_place.ts";
 import { coxData, numpyTypes, schemaFromCoxData } from "../cox_data.ts";
 import { type JournalBatch, JournalWriter, readJournal } from "./journal.ts";
 import { RunLock } from "./run_lock.ts";
+import { patchFromUndo, readUndo } from "./undo_log.ts";
+import { patchReads } from "../h5/fast/source.ts";
+import { h5Loaded } from "../h5/h5wasm.ts";
 import { holdUntilExit, release } from "./exit_hooks.ts";
 import {
   checkStringCell,
@@ -635,14 +637,27 @@ export class Store {
     if (this.mode !== "r") {
       return withHdf5(this.storePath, "r", (file) => body(h5TableFile(file)));
     }
-    // an in-place update cut short: h5wasm reads the file with it undone
-    if (hasUndoLog(this.storePath)) {
-      return withStoreForReading(
+    return underReadLock(this.storePath, () => {
+      const log = readUndo(this.storePath + UNDO_SUFFIX);
+      if (log === null) return withTableFile(this.storePath, body);
+      // an in-place update cut short (or about to start): read the file as
+      // it was before it, through h5wasm when loaded, else the fast reader
+      if (h5Loaded()) {
+        return withStoreForReading(
+          this.storePath,
+          (file) => body(h5TableFile(file)),
+        );
+      }
+      const unpatch = patchReads(
         this.storePath,
-        (file) => body(h5TableFile(file)),
+        (position, bytes) => patchFromUndo(log, position, bytes),
       );
-    }
-    return withTableFile(this.storePath, body);
+      try {
+        return withTableFile(this.storePath, body);
+      } finally {
+        unpatch();
+      }
+    });
   }
 
   #countStored(name: string): number {

@@ -53,6 +53,25 @@ const pool: Uint8Array[] = [];
  * An open file's bytes, read on demand. What `meta` and `data` return is
  * valid until `close()`: copy what must outlive it.
  */
+/** What rewrites the bytes read from a file, by path (see {@linkcode patchReads}). */
+const readPatches = new Map<
+  string,
+  (position: number, bytes: Uint8Array) => void
+>();
+
+/**
+ * Passes every read of `path` through `patch`, which may overwrite the bytes
+ * read at `position` (a run's reader uses it to see a file as it was before
+ * an interrupted update), until the function returned is called.
+ */
+export function patchReads(
+  path: string,
+  patch: (position: number, bytes: Uint8Array) => void,
+): () => void {
+  readPatches.set(path, patch);
+  return () => readPatches.delete(path);
+}
+
 export class Source {
   readonly path: string;
   readonly stamp: FileStamp;
@@ -116,6 +135,7 @@ export class Source {
       }
       got += n;
     }
+    readPatches.get(this.path)?.(at, out);
     this.bytesRead += out.length;
   }
 
