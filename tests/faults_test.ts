@@ -87,8 +87,12 @@ Deno.test({
       const child = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", KILL_WRITER, dir, String(trial + 1)],
         stdout: "piped",
-        stderr: "null",
+        stderr: "piped",
       }).spawn();
+      let errors = "";
+      const errorLines = readLines(child.stderr, (line) => {
+        if (!line.includes("warning:")) errors += line + "\n";
+      });
       let acked = 0;
       let opened: () => void;
       const open = new Promise<void>((r) => (opened = r));
@@ -109,10 +113,11 @@ Deno.test({
       }
       const status = await child.status;
       await lines;
+      await errorLines;
       assertEquals(
         status.signal,
         "SIGKILL",
-        `trial ${trial}: the writer ended on its own`,
+        `trial ${trial}: the writer ended on its own:\n${errors}`,
       );
       const storeFile = join(dir, "run", "store.h5");
       // killed before it made the file: nothing to read
