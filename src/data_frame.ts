@@ -16,7 +16,10 @@ import type * as Arquero from "npm:arquero@8.0.3";
 import "npm:@uwdata/flechette@2.6.0";
 import "npm:arquero@8.0.3/dist/arquero.min.js";
 
-const aq = (globalThis as unknown as { aq: typeof Arquero }).aq;
+/** Arquero, from its single-file build (the one instance every part uses). */
+export const arquero: typeof Arquero =
+  (globalThis as unknown as { aq: typeof Arquero }).aq;
+const aq = arquero;
 
 /** An Arquero table, as `df()` returns it. */
 export type DataFrame = Arquero.ColumnTable;

@@ -13,7 +13,7 @@ import {
   int64,
   utf8,
 } from "npm:@uwdata/flechette@2.6.0";
-import * as aq from "npm:arquero@8.0.3";
+import { arquero as aq } from "../data_frame.ts";
 import type { Batch, ExportColumn, ExportType } from "./columns.ts";
 import type { ByteTarget, Sink, SinkOptions } from "./sink.ts";
 
