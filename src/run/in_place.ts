@@ -291,10 +291,14 @@ export function updateInPlace<T>(
     file.unlockSync();
     const size = file.statSync().size;
     const overlay = new Overlay(file, size);
-    let shrinkTo: number | null = null;
+    // the file's length as HDF5 sees it: a held truncation below the old
+    // end moves it down, and later writes move it up again (a file left with
+    // unreferenced bytes at its end by a dead writer is cut, then regrown)
+    let hdf5End = size;
     let appended = 0;
     const unroute = routeFile(storePath, {
       write(position, bytes) {
+        hdf5End = Math.max(hdf5End, position + bytes.length);
         if (position >= size) {
           appended += bytes.length;
           return false;
@@ -311,9 +315,8 @@ export function updateInPlace<T>(
         overlay.patch(position, bytes);
       },
       truncate(length) {
-        if (length >= size) return false;
-        shrinkTo = length;
-        return true;
+        hdf5End = length;
+        return length < size;
       },
     });
     let value: T;
@@ -330,6 +333,7 @@ export function updateInPlace<T>(
       throw error;
     }
     unroute();
+    const shrinkTo = hdf5End < size ? hdf5End : null;
     const changes = overlay.changes();
     const records: UndoRecord[] = changes.map(([offset, old]) =>
       undoRecord(offset, old)
