@@ -78,6 +78,9 @@ import { checkInsideRun, makeDirInsideRun } from "./inside_run.ts";
 import { warn } from "../warn.ts";
 import { renderStore } from "../render.ts";
 
+/** Cells pending in memory past which a flush comes before `flushMs` (about 16 MB of packed rows). */
+const MAX_PENDING_CELLS = 1 << 20;
+
 /** File and folder names inside a run, as cox names them. */
 export const STORE_BASENAME = "store.h5";
 export const SAVE_DIR = "save";
@@ -821,13 +824,28 @@ export class Store {
    * lets the timer run, so the clock is checked here too.
    */
   #flushIfDue(): void {
-    if (performance.now() < this.#flushDue || this.#closed) return;
+    if (this.#closed) return;
+    if (performance.now() < this.#flushDue && !this.#pendingIsLarge()) return;
     try {
       this.flush();
     } catch (error) {
       warn((error as Error).message);
       this.#flushDue = performance.now() + this.#flushMs;
     }
+  }
+
+  /**
+   * Whether the rows waiting in memory hold more than MAX_PENDING_CELLS
+   * cells: a loop logging millions of rows a second then flushes before
+   * `flushMs`, so that a writer's memory stays bounded (each batch still
+   * carries megabytes, so the disk writes per row do not grow).
+   */
+  #pendingIsLarge(): boolean {
+    let cells = 0;
+    for (const table of this.#tables.values()) {
+      cells += table.pendingCount * Object.keys(table.schema).length;
+    }
+    return cells >= MAX_PENDING_CELLS;
   }
 
   #schedule(): void {
