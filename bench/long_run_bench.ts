@@ -53,6 +53,7 @@ const run = await child("run") as {
 };
 const noAwait = await child("noawait") as unknown as Phase & {
   closeMs: number;
+  loopSeconds: number;
 };
 const lag = run.pandasLagMs;
 console.log(
@@ -65,11 +66,13 @@ console.log(
       : `  pandas sees a flush's rows after: median ${lag.median} ms, max ${lag.max} ms over ${lag.flushes} flushes [${
         verdict(lag.max <= 5000)
       }]`,
-    `  loop that never awaits: ${noAwait.rows} rows, peak RSS ${
-      noAwait.peakRssMB.toFixed(0)
-    } MB, close() ${noAwait.closeMs.toFixed(0)} ms, written ${
-      noAwait.writeAmplification.toFixed(2)
-    }x [${verdict(noAwait.peakRssMB <= 300)}]`,
+    `  loop that never awaits: ${noAwait.rows} rows in ${
+      noAwait.loopSeconds.toFixed(1)
+    } s, peak RSS ${noAwait.peakRssMB.toFixed(0)} MB, close() ${
+      noAwait.closeMs.toFixed(0)
+    } ms, written ${noAwait.writeAmplification.toFixed(2)}x [${
+      verdict(noAwait.peakRssMB <= 300)
+    }]`,
   ].join("\n"),
 );
 

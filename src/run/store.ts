@@ -78,8 +78,8 @@ import { checkInsideRun, makeDirInsideRun } from "./inside_run.ts";
 import { warn } from "../warn.ts";
 import { renderStore } from "../render.ts";
 
-/** Cells pending in memory past which a flush comes before `flushMs` (about 16 MB of packed rows). */
-const MAX_PENDING_CELLS = 1 << 20;
+/** Cells pending in memory past which a flush comes before `flushMs` (about 4 MB of packed rows). */
+const MAX_PENDING_CELLS = 1 << 18;
 
 /** File and folder names inside a run, as cox names them. */
 export const STORE_BASENAME = "store.h5";
