@@ -26,7 +26,7 @@ export {
   type StoreOptions,
   type SummaryType,
 } from "./src/run/store.ts";
-export { Table } from "./src/run/table.ts";
+export { MAX_WHOLE_READ_BYTES, type RowRange, Table } from "./src/run/table.ts";
 export {
   type CellOf,
   type ColumnKind,

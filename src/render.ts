@@ -12,7 +12,7 @@ export interface RenderableTable {
   readonly name: string;
   readonly schema: Readonly<Record<string, string>>;
   readonly nrows: number;
-  columns(): Record<string, Cell[]>;
+  columns(range?: { stop?: number }): Record<string, Cell[]>;
 }
 
 function formatFloats(values: number[]): string[] {
@@ -95,7 +95,8 @@ export function renderFrame(
 
 /** A table as cox's `str(table)`: at most 4 rows, then how many rows there are. */
 export function renderTable(table: RenderableTable): string {
-  const columns = table.columns();
+  // five rows tell whether the head is all there is: a big table is not read whole
+  const columns = table.columns({ stop: 5 });
   const full = renderFrame(table.schema, columns);
   if (full.split("\n").length <= 5) return full;
   const head: Record<string, Cell[]> = {};

@@ -46,6 +46,36 @@ interface EmscriptenFs {
   getStream(fd: number): Stream | null;
 }
 
+/** The page size writes are cut at. */
+export const WRITE_PAGE = 4096;
+
+/**
+ * Writes `length` bytes meant for file position `at` as pieces that each
+ * stay within one WRITE_PAGE-aligned page; `write(from, n)` writes bytes
+ * `[from, from + n)` of them at `at + from` and returns how many it wrote.
+ * Returns the bytes written. Why: Linux's page cache makes a large folio
+ * (up to megabytes) for a large write, and a later small write into it
+ * dirties, accounts and writes back the whole folio. HDF5 writes a chunk
+ * in one call, then rewrites a few bytes near it (B-tree nodes, the last
+ * chunk, headers) at every append, so a slow logger paid ~9 bytes of disk
+ * writes per byte of its rows; written page by page the cache holds single
+ * pages, and a small rewrite costs one page.
+ */
+export function pagedWrite(
+  length: number,
+  at: number,
+  write: (from: number, n: number) => number,
+): number {
+  let done = 0;
+  while (done < length) {
+    const n = Math.min(length - done, WRITE_PAGE - ((at + done) % WRITE_PAGE));
+    const wrote = write(done, n);
+    done += wrote;
+    if (wrote < n) break;
+  }
+  return done;
+}
+
 const routes = new Map<string, FileRoute>();
 let installed = false;
 
@@ -70,7 +100,16 @@ export function installFileRoutes(fs: EmscriptenFs): void {
         return length;
       }
     }
-    return write.call(this, stream, buffer, offset, length, position, canOwn);
+    // in pieces that never cross a page: see pagedWrite
+    const at = position ?? stream.position;
+    const done = pagedWrite(
+      length,
+      at,
+      (from, n) =>
+        write.call(this, stream, buffer, offset + from, n, at + from, canOwn),
+    );
+    if (position === undefined) stream.position += done;
+    return done;
   };
   fs.read = function (stream, buffer, offset, length, position) {
     const at = position ?? stream.position;

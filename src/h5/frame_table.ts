@@ -32,7 +32,6 @@ import {
   H5Api,
   type H5Dataset,
   type H5File,
-  MAX_READ_BYTES,
   readRows,
   writeRows,
 } from "./h5wasm.ts";
@@ -360,9 +359,9 @@ const MAX_FILTER_RATIO = 1032;
 /**
  * Refuses a table that claims more rows than its file can hold: unfiltered
  * rows take their full size in the file, filtered ones at most
- * MAX_FILTER_RATIO times less; and no more than MAX_READ_BYTES in all.
- * (Only for files open read-only: a file being written may not be on disk
- * yet.)
+ * MAX_FILTER_RATIO times less. (Only for files open read-only: a file being
+ * written may not be on disk yet.) A table's size is otherwise unbounded:
+ * its rows are read by ranges (see `readColumns`).
  */
 function checkTableSize(
   file: { filename: string },
@@ -372,20 +371,16 @@ function checkTableSize(
   rowSize: number,
 ): void {
   const bytes = rows * rowSize;
-  let limit = MAX_READ_BYTES;
   const size = bytes > 0 ? view.readOnlySize : null;
+  let limit = Number.MAX_SAFE_INTEGER;
   if (size !== null) {
     const filtered = view.filtered(`/${key}/table`);
-    limit = Math.min(limit, filtered ? size * MAX_FILTER_RATIO : size);
+    limit = filtered ? size * MAX_FILTER_RATIO : size;
   }
   if (!(rowSize > 0) || !Number.isSafeInteger(bytes) || bytes > limit) {
     throw new RangeError(
       `Cannot read table "${key}" in ${file.filename}: it claims ${rows} rows of ${rowSize} bytes, ` +
-        `more than ${
-          limit === MAX_READ_BYTES
-            ? `the ${limit} bytes read at once`
-            : `its file can hold`
-        }`,
+        `more than its file can hold`,
     );
   }
 }

@@ -203,7 +203,6 @@ function holdsBatch(
 interface TableCopy {
   key: string;
   layout: FrameTable;
-  cells: Cell[][];
   coxData: PyValue | undefined;
 }
 
@@ -211,19 +210,18 @@ function readTables(file: H5File, keys: Set<string>): TableCopy[] {
   return [...keys].map((key) => {
     const attrs = new AttributeReader(file, `/${key}`);
     const layout = describeFrameTable(file, key, attrs);
-    return {
-      key,
-      layout,
-      cells: readColumns(file, layout),
-      coxData: attrs.pickled(COX_DATA),
-    };
+    return { key, layout, coxData: attrs.pickled(COX_DATA) };
   });
 }
+
+/** Bytes of rows a rebuild moves at once: memory stays bounded whatever the table's size. */
+const COPY_SLICE_BYTES = 64 << 20;
 
 /**
  * Writes the tables being rebuilt anew into `out` (pandas' value-blocks
  * layout), each string column as wide as the widest layout any batch asks
- * for, with the other attributes their groups had in `src`.
+ * for, with the other attributes their groups had in `src`. Rows go across
+ * in slices of about COPY_SLICE_BYTES.
  */
 function rebuildInto(
   src: H5File,
@@ -245,7 +243,6 @@ function rebuildInto(
     const attributes: Record<string, PyValue> = copy.coxData === undefined
       ? {}
       : { [COX_DATA]: copy.coxData };
-    const rows = copy.cells.length > 0 ? copy.cells[0].length : 0;
     const layout = createFrameTable(
       out,
       copy.key,
@@ -257,11 +254,22 @@ function rebuildInto(
     for (const name of attributeNames(src, `/${copy.key}`)) {
       if (!made.has(name)) copyAttribute(src, out, `/${copy.key}`, name);
     }
-    if (rows > 0) {
+    const rows = copy.layout.nrows;
+    const slice = Math.max(
+      1,
+      Math.floor(COPY_SLICE_BYTES / Math.max(copy.layout.rowSize, 1)),
+    );
+    for (let start = 0; start < rows; start += slice) {
+      const cells = readColumns(
+        src,
+        copy.layout,
+        start,
+        Math.min(slice, rows - start),
+      );
       appendRows(
         out,
         layout,
-        encodeRows(layout, order(copy.cells, copy.layout, layout), 0),
+        encodeRows(layout, order(cells, copy.layout, layout), start),
       );
     }
   }

@@ -22,7 +22,7 @@
 
 import { dirname } from "node:path";
 import type { H5File } from "../h5/h5wasm.ts";
-import { routeFile } from "../h5/file_routes.ts";
+import { pagedWrite, routeFile } from "../h5/file_routes.ts";
 import { StoreFileError, withHdf5 } from "../h5/store_file.ts";
 import { syncDir } from "./fs_sync.ts";
 import {
@@ -79,10 +79,17 @@ function readAt(file: Deno.FsFile, position: number, out: Uint8Array): void {
   out.fill(0, got);
 }
 
+/** Writes `bytes` at `position`, a page at a time (see `pagedWrite`). */
 function writeAt(file: Deno.FsFile, position: number, bytes: Uint8Array): void {
   file.seekSync(position, Deno.SeekMode.Start);
   let done = 0;
-  while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+  while (done < bytes.length) {
+    done += pagedWrite(
+      bytes.length - done,
+      position + done,
+      (from, n) => file.writeSync(bytes.subarray(done + from, done + from + n)),
+    );
+  }
 }
 
 /** Writes over the file's old bytes, held in memory page by page. */

@@ -70,12 +70,16 @@ import {
   schemaFromExample,
   utf8Length,
 } from "../schema.ts";
-import { Table, type TableHost } from "./table.ts";
+import { MAX_WHOLE_READ_BYTES, Table, type TableHost } from "./table.ts";
+import { MergedRows } from "./merged_rows.ts";
 import { SummaryWriter } from "../tensorboard/summary_writer.ts";
 import { ObjectFiles, serializeObject } from "./objects.ts";
 import { checkInsideRun, makeDirInsideRun } from "./inside_run.ts";
 import { warn } from "../warn.ts";
 import { renderStore } from "../render.ts";
+
+/** Cells pending in memory past which a flush comes before `flushMs` (about 4 MB of packed rows). */
+const MAX_PENDING_CELLS = 1 << 18;
 
 /** File and folder names inside a run, as cox names them. */
 export const STORE_BASENAME = "store.h5";
@@ -225,17 +229,6 @@ function hasUndoLog(path: string): boolean {
     return Deno.statSync(path + UNDO_SUFFIX).size > 0;
   } catch {
     return false;
-  }
-}
-
-/** Whether two cells hold the same value (NaN equals NaN). */
-function sameCell(a: Cell, b: Cell): boolean {
-  if (a === b || (a !== a && b !== b)) return true;
-  if (typeof a !== "bigint" && typeof b !== "bigint") return false;
-  try {
-    return BigInt(a as number) === BigInt(b as number);
-  } catch {
-    return false; // a fraction is no integer
   }
 }
 
@@ -408,7 +401,7 @@ export class Store {
             this.#objectFiles,
           ),
         ),
-      readStored: (table, limit) => this.#readStored(table, limit),
+      readStored: (table, start, stop) => this.#readStored(table, start, stop),
       countStored: (table) => this.#countStored(table),
       tableObjectDir: this.tableObjectDir,
       rowsPending: () => this.#schedule(),
@@ -669,7 +662,7 @@ export class Store {
       else if (this.mode !== "r") n = Math.max(n, b.start + b.count);
       else {
         // a batch that overlaps or skips the file's rows: count as rows() shows them
-        return this.#readStored(name, null)[0]?.length ?? 0;
+        return this.#readFile((file) => this.#mergedRows(file, name).count);
       }
     }
     return n;
@@ -692,54 +685,58 @@ export class Store {
     );
   }
 
-  /** The rows in `store.h5`, then those only in the journal, in schema order. */
-  #readStored(name: string, limit: number | null): Cell[][] {
+  /** The rows in `store.h5`, then those only in the journal, readable by range. */
+  #mergedRows(file: TableFile | null, name: string): MergedRows {
     const schema = this.#tables.get(name)!.schema;
-    const columns = this.#halfMade
-      ? Object.keys(schema).map(() => [] as Cell[])
-      : this.#readFile((file) => {
-        const layout = this.#fileLayout(file, name);
-        if (layout === null) return Object.keys(schema).map(() => [] as Cell[]);
-        return inSchemaOrder(
+    const layout = file === null ? null : this.#fileLayout(file, name);
+    return new MergedRows({
+      columns: Object.keys(schema).length,
+      fileRows: layout?.nrows ?? 0,
+      readFile: (start, count) =>
+        inSchemaOrder(
           schema,
-          layout,
-          file.readColumns(layout, 0, layout.nrows),
-        );
-      });
-    // the rule a writer's replay follows (checkpoint.ts): a batch already in
-    // store.h5 is skipped; one whose place holds other rows (another writer
-    // appended meanwhile) goes after them
-    let shift = 0;
-    for (const batch of this.#batchesOf(name)) {
-      const have = columns.length > 0 ? columns[0].length : 0;
-      const cells = inSchemaOrder(
-        schema,
-        batch.layout,
-        decodeRows(batch.layout, batch.bytes),
-      );
-      const start = batch.start + shift;
-      let from = 0;
-      if (start < have) {
-        const overlap = Math.min(batch.count, have - start);
-        const same = columns.every((column, i) => {
-          for (let r = 0; r < overlap; r++) {
-            if (!sameCell(column[start + r], cells[i][r])) return false;
-          }
-          return true;
-        });
-        if (same) from = overlap;
-        else shift += have - start;
-      } else if (start > have) shift -= start - have;
-      columns.forEach((column, i) => {
-        for (let r = from; r < batch.count; r++) column.push(cells[i][r]);
-      });
-    }
-    if (limit !== null) {
-      for (const column of columns) {
-        column.length = Math.min(column.length, limit);
-      }
-    }
-    return columns;
+          layout!,
+          file!.readColumns(layout!, start, count),
+        ),
+      decodeBatch: (batch) =>
+        inSchemaOrder(
+          schema,
+          batch.layout,
+          decodeRows(batch.layout, batch.bytes),
+        ),
+    }, this.#batchesOf(name));
+  }
+
+  /**
+   * Rows `[start, stop)` of those in `store.h5` and the journal (all when
+   * `stop` is null, which is refused past MAX_WHOLE_READ_BYTES), in schema
+   * order.
+   */
+  #readStored(name: string, start: number, stop: number | null): Cell[][] {
+    const read = (file: TableFile | null) => {
+      const rows = this.#mergedRows(file, name);
+      if (stop === null) this.#checkWholeRead(file, name, rows.count);
+      const end = Math.min(stop ?? rows.count, rows.count);
+      return rows.read(Math.min(start, end), end);
+    };
+    return this.#halfMade ? read(null) : this.#readFile(read);
+  }
+
+  /** Refuses to read a table whole when its rows take more than MAX_WHOLE_READ_BYTES. */
+  #checkWholeRead(file: TableFile | null, name: string, stored: number): void {
+    const table = this.#tables.get(name)!;
+    const rows = stored + table.pendingCount;
+    const layout = (file === null ? null : this.#fileLayout(file, name)) ??
+      this.#writeLayouts.get(name) ?? this.#batchesOf(name)[0]?.layout;
+    const rowSize = layout?.rowSize ?? 0;
+    if (rows * rowSize <= MAX_WHOLE_READ_BYTES) return;
+    throw new RangeError(
+      `Cannot read table "${name}" of ${this.storePath} whole: its ${rows} rows of ${rowSize} bytes ` +
+        `take ${
+          rows * rowSize
+        } bytes, more than the ${MAX_WHOLE_READ_BYTES} bytes read at once; ` +
+        `read it by ranges, with rows({ start, stop }) or columns({ start, stop })`,
+    );
   }
 
   /** The tables of this run, by name. */
@@ -827,13 +824,28 @@ export class Store {
    * lets the timer run, so the clock is checked here too.
    */
   #flushIfDue(): void {
-    if (performance.now() < this.#flushDue || this.#closed) return;
+    if (this.#closed) return;
+    if (performance.now() < this.#flushDue && !this.#pendingIsLarge()) return;
     try {
       this.flush();
     } catch (error) {
       warn((error as Error).message);
       this.#flushDue = performance.now() + this.#flushMs;
     }
+  }
+
+  /**
+   * Whether the rows waiting in memory hold more than MAX_PENDING_CELLS
+   * cells: a loop logging millions of rows a second then flushes before
+   * `flushMs`, so that a writer's memory stays bounded (each batch still
+   * carries megabytes, so the disk writes per row do not grow).
+   */
+  #pendingIsLarge(): boolean {
+    let cells = 0;
+    for (const table of this.#tables.values()) {
+      cells += table.pendingCount * Object.keys(table.schema).length;
+    }
+    return cells >= MAX_PENDING_CELLS;
   }
 
   #schedule(): void {

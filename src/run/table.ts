@@ -38,16 +38,35 @@ export interface TableHost {
   /** How many rows of the table are in `store.h5`. */
   countStored(table: string): number;
   /**
-   * Reads the rows already in `store.h5` (at most `limit`, all when null),
+   * Reads rows `[start, stop)` of those already in `store.h5` or its
+   * journal (all when `stop` is null: refused past MAX_WHOLE_READ_BYTES),
    * one array per column in schema order.
    */
-  readStored(table: string, limit: number | null): Cell[][];
+  readStored(table: string, start: number, stop: number | null): Cell[][];
   /** Tells the store that rows are pending. */
   rowsPending(): void;
   /** Flushes when rows have waited `flushMs` (checked every few hundred rows). */
   flushIfDue(): void;
   /** Where PICKLE and PYTORCH_STATE cells point. */
   readonly tableObjectDir: string;
+}
+
+/**
+ * The most bytes of rows (as stored) that `columns()`, `rows()` and `df()`
+ * read at once (1 GiB); a bigger table is read by ranges.
+ */
+export const MAX_WHOLE_READ_BYTES = 1 << 30;
+
+/**
+ * Rows `[start, stop)` of a table, as in Python's slices: `start` defaults
+ * to 0, `stop` to the table's row count, a negative value counts from the
+ * end, and both are clamped to the rows there are.
+ */
+export interface RowRange {
+  /** First row (default 0). */
+  start?: number;
+  /** Row after the last (default: the row count). */
+  stop?: number;
 }
 
 const OBJECT_KINDS = new Set<ColumnKind>([
@@ -272,41 +291,86 @@ export class Table<S extends Schema = Schema> {
     this.#pending = this.#names.map(() => []);
   }
 
-  /** Rows already written, read afresh each time (nothing is kept: memory does not grow with the run). */
-  #storedColumns(): Cell[][] {
-    const stored = this.#storedRows === 0
-      ? this.#names.map(() => [])
-      : this.#host.readStored(this.name, null);
-    this.#storedRows = stored.length > 0 ? stored[0].length : 0;
-    return stored;
+  /** `range` as `[start, stop)` within `[0, nrows]`. */
+  #bounds(range: RowRange): [number, number] {
+    const n = this.nrows;
+    const at = (value: number | undefined, fallback: number, what: string) => {
+      if (value === undefined) return fallback;
+      if (!Number.isInteger(value)) {
+        throw new TypeError(
+          `Cannot read rows of table "${this.name}": ${what} is ${value}, expected an integer`,
+        );
+      }
+      return Math.min(n, Math.max(0, value < 0 ? n + value : value));
+    };
+    const start = at(range.start, 0, "start");
+    return [start, Math.max(start, at(range.stop, n, "stop"))];
   }
 
-  /** Every row (stored and pending), one array per column, in column order. */
-  columns(): Columns<S> {
-    const stored = this.#storedColumns();
+  /**
+   * Rows `[start, stop)`, stored and pending, one array per column. Only
+   * the stored rows of the range are read (memory does not grow with the
+   * run); a read of the whole table is refused past MAX_WHOLE_READ_BYTES.
+   */
+  #read(range: RowRange | undefined): Cell[][] {
+    const whole = range === undefined ||
+      (range.start === undefined && range.stop === undefined);
+    const [start, stop] = this.#bounds(range ?? {});
+    const stored = this.storedRows;
+    const out = stored === 0 || (start >= stored && !whole)
+      ? this.#names.map(() => [] as Cell[])
+      : this.#host.readStored(
+        this.name,
+        start,
+        whole ? null : Math.min(stop, stored),
+      );
+    if (whole) this.#storedRows = out.length > 0 ? out[0].length : 0;
+    const base = this.storedRows;
+    const from = Math.max(start, base) - base;
+    const to = whole ? this.pendingCount : stop - base;
+    if (to > from) {
+      out.forEach((column, i) => {
+        for (const cell of this.#pending[i].slice(from, to)) column.push(cell);
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Every row (stored and pending), or those of `range`, one array per
+   * column, in column order. A table whose rows take more than
+   * MAX_WHOLE_READ_BYTES is read by ranges (a whole read throws a
+   * RangeError naming its size).
+   */
+  columns(range?: RowRange): Columns<S> {
+    const cells = this.#read(range);
     const out = {} as Record<string, Cell[]>;
-    this.#names.forEach((name, i) => {
-      out[name] = this.#pending[i].length > 0
-        ? stored[i].concat(this.#pending[i])
-        : stored[i];
-    });
+    this.#names.forEach((name, i) => out[name] = cells[i]);
     return out as Columns<S>;
   }
 
-  /** Every row (stored and pending) as an object, in order. */
-  rows(): StoredRow<S>[] {
-    const stored = this.#storedColumns();
+  /**
+   * Every row (stored and pending), or those of `range`, as an object, in
+   * order (see `columns` for big tables).
+   *
+   * @example
+   * ```ts
+   * import { Store } from "../../mod.ts";
+   * using store = await Store.open(await Deno.makeTempDir());
+   * const log = store.addTable("log", { step: "int" });
+   * for (let step = 0; step < 10; step++) log.appendRow({ step });
+   * const last = log.rows({ start: -2 });
+   * console.assert(last.length === 2 && last[1].step === 9);
+   * ```
+   */
+  rows(range?: RowRange): StoredRow<S>[] {
+    const cells = this.#read(range);
     const names = this.#names;
-    const n = this.nrows;
-    const nStored = stored.length > 0 ? stored[0].length : 0;
+    const n = cells.length > 0 ? cells[0].length : 0;
     const out: StoredRow<S>[] = new Array(n);
     for (let r = 0; r < n; r++) {
       const row = {} as Record<string, Cell>;
-      for (let c = 0; c < names.length; c++) {
-        row[names[c]] = r < nStored
-          ? stored[c][r]
-          : this.#pending[c][r - nStored];
-      }
+      for (let c = 0; c < names.length; c++) row[names[c]] = cells[c][r];
       out[r] = row as StoredRow<S>;
     }
     return out;

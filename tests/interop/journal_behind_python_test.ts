@@ -113,6 +113,21 @@ Deno.test({
       return reader.table("t").rows().map((r) => [Number(r.n), r.who]);
     });
     assertEquals(read.value, want, "our reader: Python's rows, then ours");
+    // ranges follow the same rule, whichever rows they span
+    const ranges = await quietly(async () => {
+      using reader = await Store.open(dir, "run", { mode: "r" });
+      const t = reader.table("t");
+      return [[0, 2], [2, 6], [4, 7], [6, 9], [-3, 7]].map(([start, stop]) =>
+        t.rows({ start, stop }).map((r) => [Number(r.n), r.who])
+      );
+    });
+    assertEquals(ranges.value, [
+      want.slice(0, 2),
+      want.slice(2, 6),
+      want.slice(4, 7),
+      want.slice(6, 9),
+      want.slice(-3, 7),
+    ]);
     assertOk(
       read.warnings.some((w) =>
         w.includes('2 rows of table "t"') && w.includes("pandas does not see")
