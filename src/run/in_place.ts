@@ -295,6 +295,12 @@ export function updateInPlace<T>(
     let appended = 0;
     const unroute = routeFile(storePath, {
       write(position, bytes) {
+        // a write past a truncation held back makes the file end later
+        // (HDF5 truncates at a close mid-update, then writes again)
+        const end = position + bytes.length;
+        if (shrinkTo !== null && end > shrinkTo) {
+          shrinkTo = end >= size ? null : end;
+        }
         if (position >= size) {
           appended += bytes.length;
           return false;
@@ -311,7 +317,11 @@ export function updateInPlace<T>(
         overlay.patch(position, bytes);
       },
       truncate(length) {
-        if (length >= size) return false;
+        // the last truncation decides where the file ends
+        if (length >= size) {
+          shrinkTo = null;
+          return false;
+        }
         shrinkTo = length;
         return true;
       },
