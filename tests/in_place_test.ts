@@ -237,3 +237,29 @@ Deno.test({
     }
   },
 });
+
+Deno.test("an update that HDF5 truncates below the old end and then writes past it keeps every byte it wrote", async () => {
+  const dir = await Deno.makeTempDir();
+  {
+    using store = await Store.open(dir, "run");
+    store.addTable("t", SCHEMA).appendRow(row(0));
+  }
+  const path = join(dir, "run", "store.h5");
+  const before = Deno.statSync(path).size;
+  // what a writer killed after appending past the end leaves: no reader looks there
+  const file = Deno.openSync(path, { append: true });
+  file.writeSync(new Uint8Array(6000).fill(7));
+  file.close();
+  {
+    // a new table makes HDF5 close the file mid-update (truncating it to its
+    // end of allocation, below the old size) and then write far past it
+    using store = await Store.open(dir, "run");
+    const u = store.addTable("u", SCHEMA);
+    for (let i = 0; i < 2000; i++) u.appendRow(row(i));
+  }
+  assertOk(Deno.statSync(path).size > before + 6000, "the file grew");
+  using reader = await Store.open(dir, "run", { mode: "r" });
+  assertEquals(reader.table("t").rows(), [row(0)]);
+  assertEquals(reader.table("u").nrows, 2000);
+  assertEquals(reader.table("u").rows()[1999], row(1999));
+});

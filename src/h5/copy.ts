@@ -7,10 +7,15 @@
  *
  * A dataset keeps its exact datatype (copied from its object header, the
  * way `datatype.ts` gives a table its row type), shape, chunking, deflate
- * level and raw bytes; an attribute its type, shape and bytes. What h5wasm
- * cannot carry (variable-length data, filters other than deflate and
- * shuffle, external links) is refused with an error naming it, so that
- * nothing is silently dropped.
+ * level and raw bytes; an attribute its type, shape and bytes. Datasets
+ * holding variable-length data anywhere in their type (PyTables' VLArrays,
+ * as pandas' fixed format writes object columns; h5py's vlen strings, also
+ * inside compounds) are created empty, given their type, then filled
+ * through HDF5, which reads their values out of the old file's global heap
+ * and writes them into the new one's. What h5wasm cannot carry (filters
+ * other than deflate and shuffle, external links, variable-length
+ * attributes other than strings) is refused with an error naming it, so
+ * that nothing is silently dropped.
  *
  * Cost: proportional to the bytes copied; at most MAX_READ_BYTES per dataset.
  *
@@ -22,6 +27,7 @@ import {
   attributeNames,
   copyAttribute,
   copyDatasetRaw,
+  copyVlenData,
   createEmptyGroup,
   datasetInfo,
 } from "./h5wasm.ts";
@@ -75,6 +81,7 @@ export function copyObjects(
   copyAttributes(src, out, "/", bitfields);
   const patches: Array<{ path: string; message: Uint8Array; length: number }> =
     [];
+  const vlen: string[] = [];
   const queue = ["/"];
   while (queue.length > 0) {
     const path = queue.shift()!;
@@ -95,21 +102,26 @@ export function copyObjects(
         queue.push(child);
       } else if (object instanceof H5Api.Dataset) {
         const info = datasetInfo(src, child);
-        if (info.vlen) {
-          throw new CopyError(
-            `Cannot carry over ${child} in ${src.filename}: it holds variable-length data`,
-          );
-        }
         if (info.bytes > MAX_READ_BYTES) {
           throw new CopyError(
             `Cannot carry over ${child} in ${src.filename}: ${info.bytes} bytes is more than ${MAX_READ_BYTES}`,
           );
         }
         const message = datatypeMessage(src, child);
-        const standIn = rawStandIn(info.elementSize, message.length);
-        copyDatasetRaw(src, out, child, standIn.metadata);
+        if (info.vlen) {
+          // made empty (null heap references) with the type's size on disk;
+          // its values go in once the type is patched in
+          const elementSize = fileElementSize(message);
+          const standIn = rawStandIn(elementSize, message.length);
+          copyDatasetRaw(src, out, child, standIn.metadata, { elementSize });
+          vlen.push(child);
+          patches.push({ path: child, message, length: standIn.messageLength });
+        } else {
+          const standIn = rawStandIn(info.elementSize, message.length);
+          copyDatasetRaw(src, out, child, standIn.metadata);
+          patches.push({ path: child, message, length: standIn.messageLength });
+        }
         copyAttributes(src, out, child, bitfields);
-        patches.push({ path: child, message, length: standIn.messageLength });
       } else {
         throw new CopyError(
           `Cannot carry over ${child} in ${src.filename}: it is not a group or a dataset ` +
@@ -121,4 +133,20 @@ export function copyObjects(
   if (patches.length > 0 || bitfields.length > 0) {
     patchRawDatatype(out, patches, bitfields);
   }
+  for (const path of vlen) {
+    try {
+      copyVlenData(src, out, path);
+    } catch (error) {
+      throw new CopyError(
+        `Cannot carry over the variable-length values of ${path} in ${src.filename}: ${
+          (error as Error).message
+        }`,
+      );
+    }
+  }
+}
+
+/** The size of one element on disk, from a datatype message (bytes 4..7). */
+function fileElementSize(message: Uint8Array): number {
+  return message[4] | message[5] << 8 | message[6] << 16 | message[7] << 24;
 }

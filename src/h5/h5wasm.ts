@@ -61,6 +61,12 @@ interface RawModule {
     metadata: Record<string, unknown>,
   ): number;
   delete_attribute(fileId: bigint, path: string, name: string): number;
+  reclaim_vlen_memory(
+    fileId: bigint,
+    path: string,
+    attribute: string,
+    ptr: bigint,
+  ): number;
   create_dataset(
     fileId: bigint,
     path: string,
@@ -318,12 +324,28 @@ export function datasetInfo(
   path: string,
 ): { elementSize: number; bytes: number; vlen: boolean } {
   const m = module().get_dataset_metadata(file.file_id, path);
-  const H5T_VLEN = 9;
   return {
     elementSize: m.size,
     bytes: m.size * m.total_size,
-    vlen: m.vlen || m.type === H5T_VLEN || m.type === 3 && m.vlen,
+    vlen: holdsVlen(m),
   };
+}
+
+/** Type metadata as h5wasm nests it (compound members, array and vlen bases). */
+interface NestedType {
+  type: number;
+  vlen: boolean;
+  compound_type?: { members: NestedType[] };
+  array_type?: NestedType;
+  vlen_type?: NestedType;
+}
+
+/** Whether a type holds variable-length data anywhere (a compound's member, an array's base). */
+function holdsVlen(t: NestedType): boolean {
+  const H5T_VLEN = 9;
+  if (t.vlen || t.type === H5T_VLEN) return true;
+  if (t.compound_type?.members.some(holdsVlen)) return true;
+  return t.array_type !== undefined && holdsVlen(t.array_type);
 }
 
 /** HDF5's "no limit" for a dataspace dimension. */
@@ -339,6 +361,7 @@ export function copyDatasetRaw(
   out: H5File,
   path: string,
   standIn: Record<string, unknown>,
+  zeros?: { elementSize: number },
 ): void {
   const m = module();
   const meta = m.get_dataset_metadata(src.file_id, path);
@@ -354,7 +377,7 @@ export function copyDatasetRaw(
     );
   }
   const deflate = filters.find((f) => f.id === H5Z_DEFLATE);
-  const bytes = meta.size * meta.total_size;
+  const bytes = (zeros?.elementSize ?? meta.size) * meta.total_size;
   const ptr = m._malloc(Math.max(8, bytes));
   if (ptr === 0) {
     throw new RangeError(
@@ -362,7 +385,8 @@ export function copyDatasetRaw(
     );
   }
   try {
-    if (bytes > 0) {
+    if (zeros !== undefined) m.HEAPU8.fill(0, ptr, ptr + bytes);
+    else if (bytes > 0) {
       m.get_dataset_data(src.file_id, path, null, null, null, BigInt(ptr));
     }
     const dim = (d: number) => d >= 2 ** 63 ? H5S_UNLIMITED : BigInt(d);
@@ -375,6 +399,35 @@ export function copyDatasetRaw(
       compression_opts: deflate ? [deflate.cd_values[0] ?? 4] : [],
       track_order: false,
     });
+  } finally {
+    m._free(ptr);
+  }
+}
+
+/**
+ * Copies the values of a variable-length dataset of `src` into the dataset
+ * of the same path and datatype in `out` (made by `copyDatasetRaw` with
+ * zeros, its type patched in): HDF5 reads them into wasm memory (lengths
+ * and pointers) and writes them into `out`'s own global heap.
+ */
+export function copyVlenData(src: H5File, out: H5File, path: string): void {
+  const m = module();
+  const meta = m.get_dataset_metadata(src.file_id, path);
+  if (meta.total_size === 0) return;
+  const bytes = meta.size * meta.total_size;
+  const ptr = m._malloc(bytes);
+  if (ptr === 0) {
+    throw new RangeError(
+      `Cannot copy ${path} of ${src.filename}: out of wasm memory`,
+    );
+  }
+  try {
+    m.get_dataset_data(src.file_id, path, null, null, null, BigInt(ptr));
+    try {
+      m.set_dataset_data(out.file_id, path, null, null, null, BigInt(ptr));
+    } finally {
+      m.reclaim_vlen_memory(src.file_id, path, "", BigInt(ptr));
+    }
   } finally {
     m._free(ptr);
   }

@@ -13,8 +13,13 @@ the table-format tests.
   table_format.py extras STORE        -> adds objects cox never writes: a Series and a
            frame in pandas' fixed format, a frame_table without COX_DATA,
            attributes on the root and on a group
-  table_format.py extras-vlen STORE   -> adds a fixed-format frame with a string column
-           (variable-length data, which h5wasm cannot copy)
+  table_format.py extras-vlen STORE   -> adds variable-length data: a fixed-format frame
+           with a str column and a str Series (PyTables VLArrays of pickles), a user
+           attribute on that frame's group, and h5py's variable-length strings (a dataset,
+           an attribute, a compound member) and int sequences
+  table_format.py show-vlen STORE     -> JSON of those objects and attributes
+  table_format.py extras-blosc STORE  -> adds a frame_table compressed with blosc (an HDF5
+           filter a rebuild cannot carry)
   table_format.py show-extras STORE   -> JSON of those objects and attributes
   table_format.py data-columns STORE TABLE N -> a cox-style table of N rows written
            with data_columns=True (every column its own indexed field)
@@ -141,6 +146,46 @@ def extras(path):
 def extras_vlen(path):
     with pd.HDFStore(path, mode="a") as store:
         store.put("objects", pd.DataFrame({"a": [1, 2], "b": ["x", "yy"]}))
+        store.put("runs/names", pd.Series(["adam", "sgd", None, "é"], name="opt"))
+        store.get_storer("objects").attrs.user_meta = {"about": "objects"}
+    import h5py
+    dt = np.dtype([("n", "<i8"), ("s", h5py.string_dtype()), ("f", "<f4")])
+    with h5py.File(path, "a") as f:
+        g = f.create_group("h5py_things")
+        g.create_dataset("words", data=["one", "two three", ""], dtype=h5py.string_dtype())
+        g.create_dataset("records", data=np.array([(1, "alpha", 0.5), (2, "beta", 1.5)], dtype=dt),
+                         chunks=True, maxshape=(None,))
+        seqs = np.empty(2, dtype=object)
+        seqs[0], seqs[1] = np.arange(3, dtype="i4"), np.arange(5, dtype="i4")
+        g.create_dataset("seqs", data=seqs, dtype=h5py.vlen_dtype("i4"))
+        g.attrs["note"] = "variable-length text"
+        f.attrs["vlen_note"] = "on the root"
+
+
+def show_vlen(path):
+    import h5py
+    with pd.HDFStore(path, mode="r") as store:
+        objects = store["objects"]
+        out = {
+            "objects": objects.to_dict("list"),
+            "objects_dtypes": [str(t) for t in objects.dtypes],
+            "objects_meta": store.get_storer("objects").attrs.user_meta,
+            "names": store["runs/names"].tolist(),
+            "names_name": store["runs/names"].name,
+        }
+    with h5py.File(path, "r") as f:
+        g = f["h5py_things"]
+        out["words"] = [w.decode() for w in g["words"][()]]
+        out["records"] = [[int(n), s.decode(), float(x)] for n, s, x in g["records"][()]]
+        out["seqs"] = [s.tolist() for s in g["seqs"][()]]
+        out["note"] = g.attrs["note"]
+        out["vlen_note"] = f.attrs["vlen_note"]
+    print(json.dumps(out))
+
+
+def extras_blosc(path):
+    with pd.HDFStore(path, mode="a") as store:
+        store.append("packed", pd.DataFrame({"a": [1, 2]}), complib="blosc:lz4", complevel=5)
 
 
 def show_extras(path):
@@ -180,6 +225,10 @@ if __name__ == "__main__":
         extras(*args)
     elif command == "extras-vlen":
         extras_vlen(*args)
+    elif command == "show-vlen":
+        show_vlen(*args)
+    elif command == "extras-blosc":
+        extras_blosc(*args)
     elif command == "show-extras":
         show_extras(*args)
     elif command == "data-columns":
