@@ -8,10 +8,9 @@
 
 import { parseCommandLine, usage } from "./args.ts";
 import { CliError, type Io, processIo, UsageError } from "./io.ts";
-import { dfCommand, lsCommand, showCommand } from "./inspect.ts";
-import { tensorboardCommand } from "./tensorboard.ts";
-import { exportCommand } from "./export.ts";
-import { dashboardCommand } from "./dashboard.ts";
+
+// each command's module is loaded when it runs: `cox ls` does not pay for
+// the dashboard's server, the export writers or the tensorboard exporter
 
 export { type Io, processIo } from "./io.ts";
 
@@ -27,17 +26,29 @@ export async function main(
         io.out(usage(parsed.topic));
         return 0;
       case "tensorboard":
-        return await tensorboardCommand(parsed.args, io);
+        return await (await import("./tensorboard.ts")).tensorboardCommand(
+          parsed.args,
+          io,
+        );
       case "dashboard":
-        return await dashboardCommand(parsed.args, io);
+        return await (await import("./dashboard.ts")).dashboardCommand(
+          parsed.args,
+          io,
+        );
       case "ls":
-        return await lsCommand(parsed.args, io);
+        return await (await import("./inspect.ts")).lsCommand(parsed.args, io);
       case "show":
-        return await showCommand(parsed.args, io);
+        return await (await import("./inspect.ts")).showCommand(
+          parsed.args,
+          io,
+        );
       case "df":
-        return await dfCommand(parsed.args, io);
+        return await (await import("./inspect.ts")).dfCommand(parsed.args, io);
       case "export":
-        return await exportCommand(parsed.args, io);
+        return await (await import("./export.ts")).exportCommand(
+          parsed.args,
+          io,
+        );
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -406,6 +406,58 @@ function decodeString(bytes: Uint8Array, start: number, size: number): string {
   return utf8.decode(bytes.subarray(start, end));
 }
 
+/**
+ * The strings of one column, decoded once per distinct value: a column's
+ * strings repeat (a phase, a name, a run's arch), and a value seen before is
+ * found by its bytes' hash and compared byte for byte, so a repeated cell is
+ * the same string, not a new one. At most `MAX_DISTINCT` values are kept.
+ */
+class StringCells {
+  static readonly MAX_DISTINCT = 1024;
+  readonly #bytes: Uint8Array;
+  readonly #size: number;
+  readonly #known = new Map<number, { at: number; text: string }>();
+
+  constructor(bytes: Uint8Array, size: number) {
+    this.#bytes = bytes;
+    this.#size = size;
+  }
+
+  at(o: number): string {
+    const bytes = this.#bytes;
+    let end = o + this.#size;
+    while (end > o && bytes[end - 1] === 0) end--;
+    let hash = 0x811c9dc5 ^ (end - o);
+    for (let i = o; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x1000193);
+    const known = this.#known.get(hash);
+    if (
+      known !== undefined && sameBytes(bytes, known.at, o, end - o, this.#size)
+    ) {
+      return known.text;
+    }
+    const text = decodeString(bytes, o, this.#size);
+    if (known === undefined && this.#known.size < StringCells.MAX_DISTINCT) {
+      this.#known.set(hash, { at: o, text });
+    }
+    return text;
+  }
+}
+
+/** Whether the cell at `a` holds the `length` bytes at `b` followed only by zeros. */
+function sameBytes(
+  bytes: Uint8Array,
+  a: number,
+  b: number,
+  length: number,
+  size: number,
+): boolean {
+  for (let i = 0; i < length; i++) {
+    if (bytes[a + i] !== bytes[b + i]) return false;
+  }
+  for (let i = length; i < size; i++) if (bytes[a + i] !== 0) return false;
+  return true;
+}
+
 /** What pandas writes for a missing string (its default `nan_rep`, cox's). */
 export const NAN_REP = "nan";
 
@@ -491,13 +543,15 @@ export function decodeRows(table: RowLayout, bytes: Uint8Array): Cell[][] {
           out[i] = slot.kind === "bool" ? bytes[o] !== 0 : bytes[o];
         }
         break;
-      case "s":
+      case "s": {
+        const seen = new StringCells(bytes, slot.size);
         for (let i = 0; i < n; i++, o += step) {
-          const text = decodeString(bytes, o, slot.size);
+          const text = seen.at(o);
           // pandas reads its nan_rep as a missing value
           out[i] = slot.kind === "str" && text === NAN_REP ? null : text;
         }
         break;
+      }
     }
     return out;
   });

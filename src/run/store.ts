@@ -213,14 +213,32 @@ function exists(path: string): boolean {
  * bytes may hold rows, and is reported, never replaced.
  */
 function halfMade(path: string): boolean {
-  let data: Uint8Array;
+  let file: Deno.FsFile;
   try {
-    if (Deno.statSync(path).size > 1 << 20) return false;
-    data = Deno.readFileSync(path);
+    file = Deno.openSync(path, { read: true });
   } catch {
     return false;
   }
-  return data.every((b) => b === 0);
+  try {
+    const size = file.statSync().size;
+    if (size > 1 << 20) return false;
+    // a store begins with HDF5's signature: its first block decides at once,
+    // and only a file whose first block is all zeros is read to the end
+    const block = new Uint8Array(Math.min(size, 4096));
+    let got = 0;
+    for (let i = 0; got < block.length; i++) {
+      const n = file.readSync(block.subarray(got));
+      if (n === null || i > 1000) break;
+      got += n;
+    }
+    if (!block.subarray(0, got).every((b) => b === 0)) return false;
+    if (got === size) return true;
+    return Deno.readFileSync(path).every((b) => b === 0);
+  } catch {
+    return false;
+  } finally {
+    file.close();
+  }
 }
 
 /** Whether an in-place update of `path` left an undo log (see in_place.ts). */
