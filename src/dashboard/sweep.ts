@@ -202,6 +202,8 @@ export class Sweep {
   /** Highest version of any run. */
   version = 0;
   #refreshing: Promise<void> | null = null;
+  /** When the last finished pass started (`performance.now()`), or -Infinity. */
+  #readAt = -Infinity;
 
   constructor(dir: string, options: SweepOptions = {}) {
     this.dir = dir;
@@ -220,7 +222,25 @@ export class Sweep {
     return this.#refreshing;
   }
 
+  /**
+   * What is held, brought up to date first only when the last finished pass
+   * started more than `maxAgeMs` ago (or a pass is needed and none is under
+   * way): requests answer from memory while a background pass keeps it fresh.
+   */
+  async upToDate(maxAgeMs: number): Promise<void> {
+    if (performance.now() - this.#readAt > maxAgeMs) await this.refresh();
+  }
+
   async #refresh(): Promise<void> {
+    const startedAt = performance.now();
+    try {
+      await this.#pass();
+    } finally {
+      this.#readAt = startedAt;
+    }
+  }
+
+  async #pass(): Promise<void> {
     let names: string[];
     try {
       names = [...Deno.readDirSync(this.dir)].filter((e) =>
