@@ -95,6 +95,9 @@ function jsonCell(value: unknown, kind: string | undefined): unknown {
 }
 
 /** The API over one sweep. */
+/** How old the data `/api/sweep` answers with may be before it waits for a pass over the sweep. */
+const STALE_MS = 1500;
+
 export class Api {
   readonly sweep: Sweep;
   readonly naming: NamingOptions;
@@ -151,9 +154,14 @@ export class Api {
     return run;
   }
 
+  /** When `/api/sweep` was last asked for (`performance.now()`): the server reads the sweep in the background while a page polls. */
+  lastAskedAt = -Infinity;
+
   /** `GET /api/sweep`. */
   async sweepInfo(params: URLSearchParams): Promise<Response> {
-    await this.sweep.refresh();
+    this.lastAskedAt = performance.now();
+    // the background pass keeps what is held fresh; wait only when it fell behind
+    await this.sweep.upToDate(STALE_MS);
     const since = Number(params.get("since") ?? "-1");
     const namer = this.#currentNamer();
     const kinds = namer.kinds;

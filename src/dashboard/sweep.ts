@@ -7,10 +7,11 @@
  * from the byte offset reached last time. Everything is read-only (stores
  * opened with `mode: "r"`, which takes no lock and writes nothing).
  *
- * Table rows go through the public read path (`Store.open` read-only), which
- * reads a changed table whole; rows past the count already held are
- * appended ({@linkcode RunState.applyTable}), so a faster range reader can
- * replace `readStoreTables` alone.
+ * Table rows are read with the fast reader, from the row count already held
+ * to the end (`store_rows.ts`), and appended ({@linkcode RunState.applyTable});
+ * a run that reader declines (a journal with rows, an undo log, object
+ * cells in the metadata, a file only h5wasm reads) goes through `Store.open`
+ * read-only, which reads a changed table whole.
  *
  * @module
  */
@@ -25,6 +26,7 @@ import {
 } from "../tensorboard/read_events.ts";
 import type { Schema } from "../schema.ts";
 import { Growable, type SeriesColumns } from "./series.ts";
+import { readNewRows } from "./store_rows.ts";
 
 /** A table of one run as the dashboard holds it. */
 export interface TableState {
@@ -71,12 +73,16 @@ export class RunState {
     this.id = id;
   }
 
-  /** Takes a table's columns as read; only rows past those held are appended. */
+  /**
+   * Takes a table's columns as read, holding rows `[start, nrows)` (all rows
+   * by default); only rows past those held are appended.
+   */
   applyTable(
     name: string,
     schema: Schema,
     columns: Record<string, ArrayLike<unknown>>,
     nrows: number,
+    start = 0,
   ): boolean {
     let state = this.tables.get(name);
     if (
@@ -94,9 +100,16 @@ export class RunState {
       }
       this.tables.set(name, state);
     } else if (nrows === state.nrows) return false;
+    if (start > state.nrows) {
+      throw new RangeError(
+        `Cannot take rows from ${start} of table "${name}" of run ${this.id}: only ${state.nrows} are held`,
+      );
+    }
     for (const [column, values] of state.numeric) {
       const cells = columns[column];
-      for (let r = state.nrows; r < nrows; r++) values.push(Number(cells[r]));
+      for (let r = state.nrows; r < nrows; r++) {
+        values.push(Number(cells[r - start]));
+      }
     }
     state.nrows = nrows;
     return true;
@@ -189,6 +202,8 @@ export class Sweep {
   /** Highest version of any run. */
   version = 0;
   #refreshing: Promise<void> | null = null;
+  /** When the last finished pass started (`performance.now()`), or -Infinity. */
+  #readAt = -Infinity;
 
   constructor(dir: string, options: SweepOptions = {}) {
     this.dir = dir;
@@ -207,7 +222,25 @@ export class Sweep {
     return this.#refreshing;
   }
 
+  /**
+   * What is held, brought up to date first only when the last finished pass
+   * started more than `maxAgeMs` ago (or a pass is needed and none is under
+   * way): requests answer from memory while a background pass keeps it fresh.
+   */
+  async upToDate(maxAgeMs: number): Promise<void> {
+    if (performance.now() - this.#readAt > maxAgeMs) await this.refresh();
+  }
+
   async #refresh(): Promise<void> {
+    const startedAt = performance.now();
+    try {
+      await this.#pass();
+    } finally {
+      this.#readAt = startedAt;
+    }
+  }
+
+  async #pass(): Promise<void> {
     let names: string[];
     try {
       names = [...Deno.readDirSync(this.dir)].filter((e) =>
@@ -267,7 +300,8 @@ export class Sweep {
     if (!entryInside(path, storePath)) {
       throw new Error(`${STORE_BASENAME} links outside the run`);
     }
-    const changed = await readStoreTables(this.dir, run, this.metadataTable);
+    const changed = readNewStoreRows(path, run, this.metadataTable) ??
+      await readStoreTables(this.dir, run, this.metadataTable);
     if (run.broken !== null) run.broken = null;
     if (changed) run.version++;
   }
@@ -340,6 +374,37 @@ function isRunFolder(path: string): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Takes the rows of a run's tables past those held, through the fast reader
+ * (see `store_rows.ts`). Returns whether anything changed, or null when the
+ * run must be read through `Store.open` (`readStoreTables`).
+ */
+function readNewStoreRows(
+  path: string,
+  run: RunState,
+  metadataTable: string,
+): boolean | null {
+  const read = readNewRows(path, run.tables, metadataTable);
+  if (read === null) return null;
+  let changed = false;
+  for (const [name, rows] of read) {
+    if (name === metadataTable && rows.start === 0) {
+      run.metadata = undefined;
+      if (rows.nrows > 0) {
+        run.metadata = {};
+        for (const [column, cells] of Object.entries(rows.columns)) {
+          run.metadata[column] = cells[0];
+        }
+      }
+      run.metadataSchema = { ...rows.schema };
+    }
+    if (
+      run.applyTable(name, rows.schema, rows.columns, rows.nrows, rows.start)
+    ) changed = true;
+  }
+  return changed;
 }
 
 /**
