@@ -27,6 +27,12 @@ export {
   type SummaryType,
 } from "./src/run/store.ts";
 export { MAX_WHOLE_READ_BYTES, type RowRange, Table } from "./src/run/table.ts";
+export type {
+  ColumnArrayOf,
+  ColumnArrays,
+  FloatArray,
+  IntArray,
+} from "./src/run/column_arrays.ts";
 export {
   type CellOf,
   type ColumnKind,

@@ -206,7 +206,22 @@ export function readRows(
   return out;
 }
 
-/** Writes raw rows at `start` of a 1-D dataset (which must be large enough). */
+/** Bytes of the wasm buffer rows are written through (reused, so a big write needs no big allocation). */
+export const WRITE_SLICE_BYTES = 1 << 20;
+
+let writeBuffer = 0;
+
+/** The reused write buffer's address, allocated at first use. */
+function writeBufferOf(m: RawModule): number {
+  if (writeBuffer === 0) writeBuffer = m._malloc(WRITE_SLICE_BYTES);
+  return writeBuffer;
+}
+
+/**
+ * Writes raw rows at `start` of a 1-D dataset (which must be large enough),
+ * in slices of whole rows through one reused wasm buffer; a row wider than
+ * the buffer gets a buffer of its own.
+ */
 export function writeRows(
   file: H5File,
   path: string,
@@ -217,19 +232,34 @@ export function writeRows(
   const count = bytes.length / rowSize;
   if (count === 0) return;
   const m = module();
-  const ptr = m._malloc(bytes.length);
+  const perSlice = Math.floor(WRITE_SLICE_BYTES / rowSize);
+  const own = perSlice === 0;
+  const ptr = own ? m._malloc(rowSize) : writeBufferOf(m);
   if (ptr === 0) {
     throw new RangeError(
       `Cannot write ${count} rows to ${path}: out of wasm memory`,
     );
   }
+  const step = Math.max(1, perSlice);
   try {
-    m.HEAPU8.set(bytes, ptr);
-    m.set_dataset_data(file.file_id, path, [BigInt(count)], [BigInt(start)], [
-      1n,
-    ], BigInt(ptr));
+    for (let done = 0; done < count; done += step) {
+      const n = Math.min(step, count - done);
+      // HEAPU8 is re-read each time: HDF5 may grow wasm memory, detaching the old view
+      m.HEAPU8.set(
+        bytes.subarray(done * rowSize, (done + n) * rowSize),
+        ptr,
+      );
+      m.set_dataset_data(
+        file.file_id,
+        path,
+        [BigInt(n)],
+        [BigInt(start + done)],
+        [1n],
+        BigInt(ptr),
+      );
+    }
   } finally {
-    m._free(ptr);
+    if (own) m._free(ptr);
   }
 }
 

@@ -52,6 +52,7 @@ import {
 } from "./in_place.ts";
 import { coxData, numpyTypes, schemaFromCoxData } from "../cox_data.ts";
 import { type JournalBatch, JournalWriter, readJournal } from "./journal.ts";
+import type { CellColumn } from "./column_arrays.ts";
 import { RunLock } from "./run_lock.ts";
 import { patchFromUndo, readUndo } from "./undo_log.ts";
 import { patchReads } from "../h5/fast/source.ts";
@@ -86,6 +87,18 @@ export const STORE_BASENAME = "store.h5";
 export const SAVE_DIR = "save";
 export const TABLE_OBJECT_DIR = ".table_objects";
 export const TENSORBOARD_DIR = "tensorboard";
+/** Rows per journal batch of `appendColumns` (a batch is packed in memory whole). */
+export const APPEND_SLICE_ROWS = 65_536;
+/** Bytes of `appendColumns` batches journaled with one sync, then brought into `store.h5`. */
+export const APPEND_GROUP_BYTES = 32 << 20;
+
+/** Rows `[from, to)` of a column, without a copy for typed arrays. */
+function sliceOf(column: CellColumn, from: number, to: number): CellColumn {
+  return ArrayBuffer.isView(column)
+    ? (column as unknown as Float64Array).subarray(from, to)
+    : (column as Cell[]).slice(from, to);
+}
+
 /** The journal of flushed rows not yet in `store.h5`. */
 export const JOURNAL_SUFFIX = ".journal";
 /** The lock naming the process that writes the run. */
@@ -308,15 +321,6 @@ function inSchemaOrder(
   return reorder(cells, columnNames(layout), Object.keys(schema));
 }
 
-/** The pending cells of a table in the order of `layout`'s columns. */
-function inLayoutOrder(table: Table, layout: RowLayout): Cell[][] {
-  return reorder(
-    table.pendingColumns,
-    Object.keys(table.schema),
-    columnNames(layout),
-  );
-}
-
 function newColumns(schema: Schema, cells: readonly Cell[][]): NewColumn[] {
   return Object.entries(schema).map(([name, kind], i) => {
     const stored = storedKind(kind);
@@ -424,6 +428,8 @@ export class Store {
       tableObjectDir: this.tableObjectDir,
       rowsPending: () => this.#schedule(),
       flushIfDue: () => this.#flushIfDue(),
+      appendColumns: (table, cells, count) =>
+        this.#appendColumns(table, cells, count),
     };
   }
 
@@ -953,17 +959,24 @@ export class Store {
     }
   }
 
-  /** Packs a table's pending rows as one journal batch, widening string columns when needed. */
-  #batchOf(table: Table): JournalBatch {
+  /**
+   * The layout a table's next rows are written in: the one in use, or that
+   * of `store.h5`, or a new one; string columns widen when `cells` (one
+   * column each, in schema order) hold wider values.
+   */
+  #layoutFor(table: Table, cells: readonly CellColumn[]): RowLayout {
     const name = table.name;
-    let layout = this.#writeLayouts.get(name);
+    const schemaNames = Object.keys(table.schema);
+    let layout: RowLayout | undefined = this.#writeLayouts.get(name);
     if (layout === undefined) {
       layout = withTableFile(this.storePath, (file) =>
         this.#fileLayout(file, name)) ??
-        planLayout(name, newColumns(table.schema, table.pendingColumns));
+        planLayout(name, newColumns(table.schema, cells as Cell[][]));
     }
-    let cells = inLayoutOrder(table, layout);
-    const wide = widthsExceeded(layout, cells);
+    const wide = widthsExceeded(
+      layout,
+      reorder(cells as Cell[][], schemaNames, columnNames(layout)),
+    );
     if (wide.size > 0) {
       // numeric widths stay (a Python table's int8 stays int8)
       const columns = columnsOf(layout).map((column): NewColumn => ({
@@ -973,19 +986,88 @@ export class Store {
           : undefined,
       }));
       layout = planLayout(name, columns);
-      cells = inLayoutOrder(table, layout);
     }
     this.#writeLayouts.set(name, layout);
-    const start = table.storedRows;
+    return layout;
+  }
+
+  /** One journal batch of `cells` (schema order), its first row numbered `start`. */
+  #batch(
+    table: Table,
+    layout: RowLayout,
+    cells: readonly CellColumn[],
+    start: number,
+  ): JournalBatch {
+    const ordered = reorder(
+      cells as Cell[][],
+      Object.keys(table.schema),
+      columnNames(layout),
+    );
     const { rowSize, indexOffset, columns } = layout;
     return {
-      table: name,
+      table: table.name,
       schema: { ...table.schema },
       start,
-      count: cells[0].length,
+      count: cells.length > 0 ? cells[0].length : 0,
       layout: { rowSize, indexOffset, columns },
-      bytes: encodeRows(layout, cells, start),
+      bytes: encodeRows(layout, ordered, start),
     };
+  }
+
+  /** Packs a table's pending rows as one journal batch, widening string columns when needed. */
+  #batchOf(table: Table): JournalBatch {
+    const cells = table.pendingColumns;
+    return this.#batch(
+      table,
+      this.#layoutFor(table, cells),
+      cells,
+      table.storedRows,
+    );
+  }
+
+  /**
+   * `table.appendColumns`: the pending rows first, then the columns in
+   * batches of `APPEND_SLICE_ROWS` rows, journaled (one sync) and brought
+   * into `store.h5` every `APPEND_GROUP_BYTES`, so memory stays bounded
+   * whatever the length. When a group cannot be journaled, the groups
+   * before it stay appended and the error says how many rows they hold.
+   */
+  #appendColumns(table: Table, cells: CellColumn[], count: number): void {
+    this.#writePending();
+    const layout = this.#layoutFor(table, cells);
+    let done = 0;
+    while (done < count) {
+      const group: JournalBatch[] = [];
+      let bytes = 0;
+      let start = table.storedRows;
+      let end = done;
+      while (end < count && bytes < APPEND_GROUP_BYTES) {
+        const to = Math.min(count, end + APPEND_SLICE_ROWS);
+        const slice = cells.map((c) => sliceOf(c, end, to));
+        const batch = this.#batch(table, layout, slice, start);
+        group.push(batch);
+        bytes += batch.bytes.length;
+        start += to - end;
+        end = to;
+      }
+      try {
+        this.#journal!.append(group);
+      } catch (error) {
+        const E = (error as Error).constructor as ErrorConstructor;
+        throw new E(
+          `${(error as Error).message}` +
+            (done > 0
+              ? `; the first ${done} of the ${count} rows given to appendColumns of table "${table.name}" ` +
+                `are appended, the rest are not`
+              : `; none of the ${count} rows given to appendColumns of table "${table.name}" is appended`),
+          { cause: error },
+        );
+      }
+      table.markAppended(end - done);
+      this.#unapplied.push(...group);
+      done = end;
+      this.#applyJournal(false);
+    }
   }
 
   /**

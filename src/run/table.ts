@@ -13,6 +13,11 @@ import { decodeObject, loadPickle, loadStateDict } from "./objects.ts";
 import { type DataFrame, dataFrame } from "../data_frame.ts";
 import { renderTable } from "../render.ts";
 import {
+  type CellColumn,
+  checkColumns,
+  type ColumnArrays,
+} from "./column_arrays.ts";
+import {
   checkValue,
   type ColumnKind,
   type Columns,
@@ -47,6 +52,11 @@ export interface TableHost {
   rowsPending(): void;
   /** Flushes when rows have waited `flushMs` (checked every few hundred rows). */
   flushIfDue(): void;
+  /**
+   * Journals checked columns (in schema order) after the table's pending
+   * rows, then brings them into `store.h5`.
+   */
+  appendColumns(table: Table, cells: CellColumn[], count: number): void;
   /** Where PICKLE and PYTORCH_STATE cells point. */
   readonly tableObjectDir: string;
 }
@@ -254,6 +264,34 @@ export class Table<S extends Schema = Schema> {
       );
     }
     this.#push(this.#toCells(values));
+  }
+
+  /**
+   * Appends whole columns at once: `{ loss: Float64Array, epoch:
+   * BigInt64Array | number[], tag: string[] }`, every column of the schema,
+   * all of one length. Every value is checked first (an error names the
+   * column, the row and the value, and nothing is appended); rows pending
+   * from `appendRow` come first. When it returns the rows are in the
+   * journal, synced, like rows after `flush()`. The typed arrays are read,
+   * not kept.
+   */
+  appendColumns(columns: ColumnArrays<S>): void {
+    this.#refuseIfReadOnly("append columns to");
+    const { cells, count } = checkColumns(
+      this.name,
+      this.#schema,
+      this.#numpy,
+      columns as Record<string, unknown>,
+      (column, kind, value) =>
+        this.#host.serialize(this.name, column, kind, value),
+    );
+    if (count === 0) return;
+    this.#host.appendColumns(this, cells, count);
+  }
+
+  /** @internal Called by the store once rows appended as columns are journaled. */
+  markAppended(count: number): void {
+    this.#storedRows = this.storedRows + count;
   }
 
   #toCells(values: unknown[]): Cell[] {

@@ -1,0 +1,169 @@
+// Table.appendColumns: whole columns in one call, checked up front, read back
+// by our reader and by pandas.
+import { join } from "node:path";
+import { assertEquals, assertThrows } from "./assert.ts";
+import { Store } from "../mod.ts";
+import { ignoreUnless, runPython } from "./interop/python.ts";
+
+const MODULES = ["pandas", "tables"];
+const ignore = await ignoreUnless(MODULES);
+
+const SCHEMA = { loss: "float", epoch: "int", tag: "str" } as const;
+
+Deno.test("appendColumns: values round-trip, after and before appendRow rows", async () => {
+  const dir = await Deno.makeTempDir();
+  {
+    using store = await Store.open(dir, "run");
+    const log = store.addTable("log", SCHEMA);
+    log.appendRow({ loss: 0.5, epoch: 0, tag: "first" });
+    log.appendColumns({
+      loss: new Float64Array([1.25, NaN, -0]),
+      epoch: new BigInt64Array([1n, 2n ** 62n + 1n, -(2n ** 63n)]),
+      tag: ["a", "é€😀", null],
+    });
+    log.appendRow({ loss: 9, epoch: 9, tag: "last" });
+    log.appendColumns({ loss: [2, 3], epoch: [7, 8n], tag: ["x", "y"] });
+    assertEquals(log.nrows, 7);
+  }
+  using reader = await Store.open(dir, "run", { mode: "r" });
+  assertEquals(reader.table("log").columns(), {
+    loss: [0.5, 1.25, NaN, -0, 9, 2, 3],
+    epoch: [0, 1, 2n ** 62n + 1n, -(2n ** 63n), 9, 7, 8],
+    tag: ["first", "a", "é€😀", null, "last", "x", "y"],
+  });
+});
+
+Deno.test("appendColumns: a long append spans journal slices and a staged row stays staged", async () => {
+  const dir = await Deno.makeTempDir();
+  const n = 200_000;
+  const loss = new Float64Array(n).map((_, i) => i / 8);
+  const epoch = new BigInt64Array(n).map((_, i) => BigInt(i) * 1_000_003n);
+  const tag = Array.from({ length: n }, (_, i) => `run-${i}`);
+  {
+    using store = await Store.open(dir, "run");
+    const log = store.addTable("log", SCHEMA);
+    log.updateRow({ loss: -1 });
+    log.appendColumns({ loss, epoch, tag });
+    log.updateRow({ epoch: -1, tag: "staged" });
+    log.flushRow();
+  }
+  using reader = await Store.open(dir, "run", { mode: "r" });
+  const rows = reader.table("log").rows();
+  assertEquals(rows.length, n + 1);
+  for (const i of [0, 65_535, 65_536, 131_072, n - 1]) {
+    assertEquals(rows[i], {
+      loss: i / 8,
+      epoch: i * 1_000_003,
+      tag: `run-${i}`,
+    });
+  }
+  assertEquals(rows[n], { loss: -1, epoch: -1, tag: "staged" });
+});
+
+Deno.test("appendColumns: a bad column or value throws, naming it, and appends nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  using store = await Store.open(dir, "run");
+  const log = store.addTable("log", SCHEMA);
+  log.appendRow({ loss: 1, epoch: 1, tag: "kept" });
+  assertThrows(
+    () => log.appendColumns({ loss: [1, 2], epoch: [1, 2.5], tag: ["a", "b"] }),
+    RangeError,
+    `int column "epoch" of table "log"`,
+    "2.5",
+    "row 1 of the columns given to appendColumns",
+  );
+  assertThrows(
+    () =>
+      log.appendColumns({
+        loss: [1, 2],
+        epoch: [1, 2],
+        tag: ["a", 3] as unknown as string[],
+      }),
+    TypeError,
+    `str column "tag" of table "log"`,
+    "row 1",
+  );
+  assertThrows(
+    () => log.appendColumns({ loss: [1, 2], epoch: [1], tag: ["a", "b"] }),
+    RangeError,
+    `table "log"`,
+    `column "epoch" has 1 values but "loss" has 2`,
+  );
+  assertThrows(
+    () => log.appendColumns({ loss: [1], epoch: [1] } as never),
+    RangeError,
+    `column "tag" is missing`,
+  );
+  assertThrows(
+    () =>
+      log.appendColumns(
+        { loss: [1], epoch: [1], tag: ["a"], lr: [1] } as never,
+      ),
+    RangeError,
+    `no column "lr"`,
+  );
+  assertThrows(
+    () => log.appendColumns({ loss: 1, epoch: [1], tag: ["a"] } as never),
+    TypeError,
+    `column "loss" is number 1`,
+  );
+  assertEquals(log.nrows, 1);
+  store.close();
+  using reader = await Store.open(dir, "run", { mode: "r" });
+  assertEquals(reader.table("log").rows(), [{
+    loss: 1,
+    epoch: 1,
+    tag: "kept",
+  }]);
+});
+
+Deno.test({
+  name: "appendColumns: pandas reads the rows, int64 exact, unicode and NaN",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const n = 70_000;
+    {
+      using store = await Store.open(dir, "run");
+      const log = store.addTable("log", SCHEMA);
+      log.appendRow({ loss: 0.5, epoch: 0, tag: "first" });
+      log.appendColumns({
+        loss: new Float64Array(n).map((_, i) => i === 3 ? NaN : i / 4),
+        epoch: new BigInt64Array(n).map((_, i) => 2n ** 62n + BigInt(i)),
+        tag: Array.from({ length: n }, (_, i) => i === 5 ? "é€😀" : `run-${i}`),
+      });
+    }
+    // Python's json writes NaN as a bare token
+    const out = JSON.parse(
+      (await runPython(MODULES, "table_rows.py", [
+        join(dir, "run", "store.h5"),
+        "log",
+        "0",
+        "4",
+        "6",
+        String(n),
+      ])).replaceAll("NaN", '"NaN"'),
+    );
+    assertEquals(out.nrows, n + 1);
+    assertEquals(out.rows["0"], {
+      loss: 0.5,
+      epoch: "0",
+      tag: "first",
+      index: "0",
+    });
+    assertEquals(out.rows["4"].loss, "NaN");
+    assertEquals(out.rows["4"].epoch, String(2n ** 62n + 3n));
+    assertEquals(out.rows["6"], {
+      loss: 5 / 4,
+      epoch: String(2n ** 62n + 5n),
+      tag: "é€😀",
+      index: "6",
+    });
+    assertEquals(out.rows[String(n)], {
+      loss: (n - 1) / 4,
+      epoch: String(2n ** 62n + BigInt(n - 1)),
+      tag: `run-${n - 1}`,
+      index: String(n),
+    });
+  },
+});
