@@ -13,6 +13,10 @@ import { smooth } from "./smooth.js";
 import { VirtualTable } from "./table.js";
 
 const POLL_MS = 1000;
+/** Points one chart holds at most (about): see columnsFor. */
+const POINTS_PER_CHART = 200_000;
+/** Pixel columns a run keeps however many runs share a chart. */
+const MIN_COLUMNS = 64;
 const MAX_LINES = 2000;
 
 const state = {
@@ -272,11 +276,27 @@ function chartWidth() {
   return Math.max(200, Math.round(any?.canvas.clientWidth || 500));
 }
 
+/**
+ * Pixel columns the server downsamples each run to: the chart's width, fewer
+ * when many runs share the chart, so that one chart holds about
+ * POINTS_PER_CHART points (1,000 overlapping lines show no more detail than
+ * 100 columns each, and drawing and fetching cost grows with the points).
+ */
+function columnsFor(runCount) {
+  const budget = Math.floor(POINTS_PER_CHART / (2 * Math.max(1, runCount)));
+  return Math.max(MIN_COLUMNS, Math.min(chartWidth(), budget));
+}
+
 async function ensureData(key, runs) {
   const x = xFor(key);
   let entry = state.data.get(key);
   if (entry === undefined || entry.x !== x || entry.logX !== state.logX) {
-    entry = { x, logX: state.logX, width: chartWidth(), runs: new Map() };
+    entry = {
+      x,
+      logX: state.logX,
+      width: columnsFor(runs.length),
+      runs: new Map(),
+    };
     state.data.set(key, entry);
   }
   const missing = runs.filter((r) =>
