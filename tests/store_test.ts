@@ -413,3 +413,34 @@ Deno.test("table.df() is an Arquero table of the stored cells, as cox's table.df
     "     x                               o\n0  0.5  gASVCQAAAAAAAABdlChLAUsCZS4=\\n",
   );
 });
+
+Deno.test("flushBytes: a loop that never waits writes its rows once they take about that many bytes", async () => {
+  const dir = await Deno.makeTempDir();
+  using store = await Store.open(dir, "run", {
+    flushMs: 1e9,
+    flushBytes: 64 * 1024,
+  });
+  const log = store.addTable("log", { loss: "float", tag: "str" });
+  // about 8 + 8 + 2 * 10 bytes a row: 64 KiB is reached within 2,000 rows
+  for (let i = 0; i < 4000; i++) {
+    log.appendRow({ loss: i, tag: `run-${String(i).padStart(6, "0")}` });
+  }
+  assertEquals(log.nrows, 4000);
+  // a reader sees the rows written so far; the check runs every 256 rows
+  using reader = await Store.open(dir, "run", { mode: "r" });
+  const seen = reader.table("log").nrows;
+  assertEquals(seen >= 2048 && seen < 4000, true, `reader saw ${seen} rows`);
+  assertEquals(reader.table("log").rows()[1999], {
+    loss: 1999,
+    tag: "run-001999",
+  });
+});
+
+Deno.test("flushBytes must be a positive number", async () => {
+  const dir = await Deno.makeTempDir();
+  await assertRejects(
+    () => Store.open(dir, "run", { flushBytes: 0 }),
+    RangeError,
+    "Cannot use flushBytes 0: expected a positive number of bytes",
+  );
+});

@@ -619,8 +619,11 @@ export function encodeRows(
   const bytes = new Uint8Array(n * table.rowSize);
   const view = new DataView(bytes.buffer);
   const step = table.rowSize;
+  // row numbers are below 2^53: two 32-bit halves, no bigint
   for (let i = 0, o = table.indexOffset; i < n; i++, o += step) {
-    setInt64(view, o, firstIndex + i, true);
+    const v = firstIndex + i;
+    view.setUint32(o, v >>> 0, true);
+    view.setUint32(o + 4, Math.floor(v / TWO_32), true);
   }
   table.columns.forEach((slot, c) => {
     const values = columns[c];
@@ -638,6 +641,14 @@ export function encodeRows(
         }
         break;
       case "i8":
+        if (values instanceof BigInt64Array) {
+          // a typed bigint column (appendColumns): one monomorphic loop
+          const big = values as BigInt64Array;
+          for (let i = 0; i < n; i++, o += step) {
+            view.setBigInt64(o, big[i], le);
+          }
+          break;
+        }
         for (let i = 0; i < n; i++, o += step) {
           setInt64(view, o, values[i] as number | bigint, le);
         }

@@ -99,6 +99,9 @@ function sliceOf(column: CellColumn, from: number, to: number): CellColumn {
     : (column as Cell[]).slice(from, to);
 }
 
+/** `StoreOptions.flushBytes` by default. */
+export const DEFAULT_FLUSH_BYTES = 32 << 20;
+
 /** The journal of flushed rows not yet in `store.h5`. */
 export const JOURNAL_SUFFIX = ".journal";
 /** The lock naming the process that writes the run. */
@@ -124,6 +127,12 @@ export interface StoreOptions {
   mode?: "a" | "r" | "w";
   /** Longest time flushed rows wait in memory before they are written, in ms (default 1000). */
   flushMs?: number;
+  /**
+   * Most bytes (about) of rows a table keeps in memory before they are
+   * written, whatever `flushMs` says (default 32 MiB), so memory stays
+   * bounded in a fast loop.
+   */
+  flushBytes?: number;
 }
 
 /** Checks an experiment id: one plain folder name inside the storage folder. */
@@ -379,6 +388,7 @@ export class Store {
   #flushDue = Infinity;
   #writer: SummaryWriter | null = null;
   readonly #flushMs: number;
+  #flushBytes = DEFAULT_FLUSH_BYTES;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
   /** `store.h5` was found empty or cut short (read as an empty run). */
@@ -427,7 +437,7 @@ export class Store {
       countStored: (table) => this.#countStored(table),
       tableObjectDir: this.tableObjectDir,
       rowsPending: () => this.#schedule(),
-      flushIfDue: () => this.#flushIfDue(),
+      flushIfDue: (pendingBytes) => this.#flushIfDue(pendingBytes),
       appendColumns: (table, cells, count) =>
         this.#appendColumns(table, cells, count),
     };
@@ -476,7 +486,14 @@ export class Store {
     const root = isAbsolute(storageFolder)
       ? storageFolder
       : resolve(Deno.cwd(), storageFolder);
+    const flushBytes = options.flushBytes ?? DEFAULT_FLUSH_BYTES;
+    if (!(flushBytes > 0) || !Number.isFinite(flushBytes)) {
+      throw new RangeError(
+        `Cannot use flushBytes ${flushBytes}: expected a positive number of bytes`,
+      );
+    }
     const store = new Store(root, id, mode, flushMs, objectDir);
+    store.#flushBytes = flushBytes;
     if (options.new && exists(store.path)) {
       throw new Deno.errors.AlreadyExists(
         `Cannot create run ${store.path}: it exists already (new: true)`,
@@ -847,9 +864,12 @@ export class Store {
    * Called by tables every few hundred rows: a loop that never awaits never
    * lets the timer run, so the clock is checked here too.
    */
-  #flushIfDue(): void {
+  #flushIfDue(pendingBytes: number): void {
     if (this.#closed) return;
-    if (performance.now() < this.#flushDue && !this.#pendingIsLarge()) return;
+    if (
+      pendingBytes < this.#flushBytes && performance.now() < this.#flushDue &&
+      !this.#pendingIsLarge()
+    ) return;
     try {
       this.flush();
     } catch (error) {

@@ -50,8 +50,11 @@ export interface TableHost {
   readStored(table: string, start: number, stop: number | null): Cell[][];
   /** Tells the store that rows are pending. */
   rowsPending(): void;
-  /** Flushes when rows have waited `flushMs` (checked every few hundred rows). */
-  flushIfDue(): void;
+  /**
+   * Flushes when rows have waited `flushMs`, or when the pending rows take
+   * about `flushBytes` (checked every few hundred rows).
+   */
+  flushIfDue(pendingBytes: number): void;
   /**
    * Journals checked columns (in schema order) after the table's pending
    * rows, then brings them into `store.h5`.
@@ -101,6 +104,8 @@ export class Table<S extends Schema = Schema> {
   #pending: Cell[][];
   #storedRows: number | null;
   #sinceClock = 0;
+  /** About how many bytes the pending rows take: 8 a value, 2 a UTF-16 unit of text. */
+  #pendingBytes = 0;
 
   /** @internal Tables are made by `Store.addTable` or found by `Store.open`. */
   constructor(
@@ -313,12 +318,18 @@ export class Table<S extends Schema = Schema> {
 
   #push(cells: Cell[]): void {
     const pending = this.#pending;
-    for (let i = 0; i < cells.length; i++) pending[i].push(cells[i]);
+    let bytes = 0;
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i];
+      pending[i].push(cell);
+      bytes += typeof cell === "string" ? 8 + 2 * cell.length : 8;
+    }
+    this.#pendingBytes += bytes;
     if (pending[0].length === 1) this.#host.rowsPending();
     // the clock, not only the timer: a loop that never awaits never lets it run
     if (++this.#sinceClock >= 256) {
       this.#sinceClock = 0;
-      this.#host.flushIfDue();
+      this.#host.flushIfDue(this.#pendingBytes);
     }
   }
 
@@ -327,6 +338,7 @@ export class Table<S extends Schema = Schema> {
     const count = this.#pending[0].length;
     this.#storedRows = this.storedRows + count;
     this.#pending = this.#names.map(() => []);
+    this.#pendingBytes = 0;
   }
 
   /** `range` as `[start, stop)` within `[0, nrows]`. */
