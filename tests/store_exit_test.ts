@@ -73,3 +73,42 @@ Deno.test("a loop that never awaits still gets its rows to disk every flushMs (S
   // at most flushMs of rows, plus the time a flush takes (which this slack covers)
   assertOk(lost <= flushMs + 400, `the last row on disk is ${lost} ms old`);
 });
+
+Deno.test("SIGTERM stops a loop that never awaits within a second, with every row it logged on disk", async () => {
+  const dir = await Deno.makeTempDir();
+  // no flush is due in this test: only the signal can bring the rows to disk
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("./programs/busy_loop.ts", import.meta.url).pathname,
+      dir,
+      "600000",
+    ],
+    stdout: "piped",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  await reader.read(); // "start"
+  await new Promise((r) => setTimeout(r, 1000));
+  const killedAt = Date.now();
+  child.kill("SIGTERM");
+  const status = await child.status;
+  const exitedAfter = Date.now() - killedAt;
+  reader.releaseLock();
+  await child.stdout.cancel();
+  assertEquals(status.code, 143);
+  assertOk(exitedAfter < 1500, `exited ${exitedAfter} ms after SIGTERM`);
+  const { value: columns } = await quietly(async () => {
+    using store = await Store.open(dir, "run", { mode: "r" });
+    return store.table("t").columns();
+  });
+  const n = columns.i.length;
+  assertOk(n > 1000, `only ${n} rows reached the disk`);
+  assertEquals(columns.i[n - 1], n - 1); // every row up to the last, in order
+  // the rows logged up to the signal (and a few after it) are all there
+  const last = columns.t[n - 1] as number;
+  assertOk(
+    last >= killedAt - 100,
+    `the last row on disk is ${killedAt - last} ms older than the signal`,
+  );
+});

@@ -5,9 +5,16 @@
  * One listener of each kind serves every open store and writer; they are
  * added with the first and removed with the last.
  *
+ * A signal listener on the main thread runs only when the event loop does,
+ * which a logging loop that never awaits never lets happen. So a Worker
+ * (its own thread and event loop) listens too, and writes the signal's exit
+ * code into shared memory; the stores read it at their clock checks
+ * (`exitIfSignalled`, a few nanoseconds) and exit from inside the loop.
+ *
  * @module
  */
 
+import { Worker } from "node:worker_threads";
 import { warn } from "../warn.ts";
 
 /** Something with buffered data to write before the process ends. */
@@ -36,7 +43,66 @@ function flushAll(): void {
 
 const EVENTS = ["unload", "error", "unhandledrejection"] as const;
 
+/** The exit code of a signal received (0: none), written by the watcher. */
+const signalled = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The watcher's code: listens while armed, kept alive by an interval (a
+ * node worker ends when its loop is empty); unref'd, so it never keeps the
+ * process alive. A node worker because a web Worker cannot be unref'd.
+ */
+const WATCHER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const signals = ${JSON.stringify(SIGNALS)};
+const handlers = signals.map(([, code]) => () => Atomics.store(workerData, 0, code));
+let armed = false;
+parentPort.on("message", (arm) => {
+  if (arm === armed) return;
+  armed = arm;
+  signals.forEach(([signal], i) => {
+    try {
+      if (arm) Deno.addSignalListener(signal, handlers[i]);
+      else Deno.removeSignalListener(signal, handlers[i]);
+    } catch {}
+  });
+});
+setInterval(() => {}, 1 << 30);
+`;
+let watcher: Worker | null = null;
+
+/** Arms or disarms the watcher, started once per process (a start costs a few hundred ms). */
+function watchSignals(arm: boolean): void {
+  if (watcher === null) {
+    if (!arm) return;
+    try {
+      watcher = new Worker(WATCHER, { eval: true, workerData: signalled });
+      watcher.unref();
+    } catch (error) {
+      warn(
+        `signals cannot interrupt a loop that never awaits: no watcher thread (${
+          error instanceof Error ? error.message : error
+        })`,
+      );
+      return;
+    }
+  }
+  watcher.postMessage(arm);
+}
+
+/**
+ * At a store's clock check: when a SIGINT/SIGTERM came while the main thread
+ * was busy, writes every store and exits as the signal would have (130/143).
+ */
+export function exitIfSignalled(): void {
+  const code = Atomics.load(signalled, 0);
+  if (code === 0 || open.size === 0) return;
+  flushAll();
+  Deno.exit(code);
+}
+
 function install(): void {
+  Atomics.store(signalled, 0, 0);
+  watchSignals(true);
   for (const event of EVENTS) globalThis.addEventListener(event, flushAll);
   for (const [signal, code] of SIGNALS) {
     const handler = () => {
@@ -53,6 +119,7 @@ function install(): void {
 }
 
 function uninstall(): void {
+  watchSignals(false);
   for (const event of EVENTS) globalThis.removeEventListener(event, flushAll);
   for (const [signal, handler] of handlers) {
     Deno.removeSignalListener(signal, handler);

@@ -57,7 +57,7 @@ import { RunLock } from "./run_lock.ts";
 import { patchFromUndo, readUndo } from "./undo_log.ts";
 import { patchReads } from "../h5/fast/source.ts";
 import { h5Loaded } from "../h5/h5wasm.ts";
-import { holdUntilExit, release } from "./exit_hooks.ts";
+import { exitIfSignalled, holdUntilExit, release } from "./exit_hooks.ts";
 import {
   checkStringCell,
   type ColumnKind,
@@ -862,9 +862,11 @@ export class Store {
 
   /**
    * Called by tables every few hundred rows: a loop that never awaits never
-   * lets the timer run, so the clock is checked here too.
+   * lets the timer run, so the clock is checked here too, and so is a
+   * signal that the loop kept the exit hooks from seeing.
    */
   #flushIfDue(pendingBytes: number): void {
+    exitIfSignalled();
     if (this.#closed) return;
     if (
       pendingBytes < this.#flushBytes && performance.now() < this.#flushDue &&
