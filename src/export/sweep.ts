@@ -12,13 +12,12 @@ import { JOURNAL_SUFFIX, type Store, STORE_BASENAME } from "../run/store.ts";
 import type { Table } from "../run/table.ts";
 import type { ColumnKind } from "../schema.ts";
 import { warn } from "../warn.ts";
+import { firstRow, frameKinds } from "../sweep/decoded_run.ts";
 import {
   cellText,
   compileFilters,
-  firstRow,
-  frameKinds,
   passesFilters,
-} from "../cli/tensorboard.ts";
+} from "../sweep/run_filters.ts";
 import {
   type Batch,
   cellEncoding,
