@@ -27,7 +27,6 @@ import {
   repeatValue,
 } from "./columns.ts";
 import { AtomicFile } from "./atomic_file.ts";
-import { openSink } from "./formats.ts";
 import {
   PARTITION_COLUMN,
   partitionDir,
@@ -328,6 +327,9 @@ export async function exportSweep(
   options: ExportOptions = {},
 ): Promise<ExportResult> {
   const format = options.format ?? "parquet";
+  // the writers (hyparquet-writer above all) load only when exporting, not
+  // with the library
+  const { openSink } = await import("./formats.ts");
   const metadataTable = options.metadataTable ?? "metadata";
   const showProgress = options.progress ?? Deno.stderr.isTerminal();
   let info: Deno.FileInfo;
