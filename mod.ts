@@ -136,9 +136,4 @@ export {
   type ExportResult,
   exportSweep,
 } from "./src/export/sweep.ts";
-export {
-  type FrameExportOptions,
-  toArrow,
-  toParquet,
-} from "./src/export/frame.ts";
 export type { ExportFormat } from "./src/export/sink.ts";

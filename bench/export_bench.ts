@@ -1,7 +1,10 @@
 // cox export of 2,000 runs x 1,000 rows to Parquet, in a fresh process
 // (cold imports included), as a user runs it: wall time and peak RSS
 // (targets: under 3 s and under 300 MB). Also the Hive-partitioned export and
-// an incremental re-export after one run grew.
+// an incremental re-export after one run grew. Two sweeps: one our Store wrote
+// (metadata + a 3-column log), one Python cox's layout wrote through pandas
+// (bench/cox_sweep.py: values blocks and a PyTables index, a 4-column log with
+// a str column), as a user's sweep from a cluster would be.
 import { join } from "node:path";
 import { Store } from "../mod.ts";
 
@@ -26,6 +29,30 @@ async function makeSweep(): Promise<string> {
     for (let i = 0; i < ROWS; i++) {
       log.appendRow({ step: i, loss: 1 / (i + 1 + r), acc: Math.random() });
     }
+  }
+  return dir;
+}
+
+/** A sweep as Python cox writes it (pandas HDFStore, PyTables), made by bench/cox_sweep.py. */
+async function makePythonSweep(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "cox-bench-export-py-" });
+  const out = await new Deno.Command("/usr/bin/python3", {
+    args: [
+      new URL("cox_sweep.py", import.meta.url).pathname,
+      "write",
+      dir,
+      String(RUNS),
+      String(ROWS),
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `bench/cox_sweep.py write failed: ${
+        new TextDecoder().decode(out.stderr)
+      }`,
+    );
   }
   return dir;
 }
@@ -74,16 +101,19 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-const dir = await makeSweep();
 const work = await Deno.makeTempDir({ prefix: "cox-bench-export-out-" });
-// one run to warm Deno's module cache (a user's second run, not a download)
-await timedExport(dir, join(work, "warm"), []);
 
-const report = async (label: string, extra: string[], fresh: boolean) => {
+const report = async (
+  dir: string,
+  label: string,
+  extra: string[],
+  fresh: boolean,
+) => {
   const runs = [];
   for (let t = 0; t < TRIALS; t++) {
     const out = join(work, fresh ? `${label}-${t}` : label);
     runs.push(await timedExport(dir, out, extra));
+    if (fresh) await Deno.remove(out, { recursive: true });
   }
   const ms = median(runs.map((r) => r.ms));
   const mb = median(runs.map((r) => r.peakMb));
@@ -96,11 +126,24 @@ const report = async (label: string, extra: string[], fresh: boolean) => {
   );
 };
 
-await report("one Parquet file", [], true);
-await report("--partition", ["--partition"], true);
+const ours = await makeSweep();
+// one run to warm Deno's module cache (a user's second run, not a download)
+await timedExport(ours, join(work, "warm"), []);
+await report(ours, "our Store's sweep, one Parquet file", [], true);
+await report(ours, "our Store's sweep, --partition", ["--partition"], true);
 // again into the same folder: nothing changed, nothing rewritten
-await timedExport(dir, join(work, "incremental"), ["--partition"]);
-await report("--partition again, unchanged", ["--partition"], false);
+await timedExport(ours, join(work, "incremental"), ["--partition"]);
+await report(
+  ours,
+  "our Store's sweep, --partition again, unchanged",
+  ["--partition"],
+  false,
+);
+await Deno.remove(ours, { recursive: true });
+
+const python = await makePythonSweep();
+await report(python, "Python cox's sweep, one Parquet file", [], true);
+await Deno.remove(python, { recursive: true });
 
 Deno.bench({
   name:
@@ -108,5 +151,4 @@ Deno.bench({
   n: 1,
   fn() {},
 });
-await Deno.remove(dir, { recursive: true });
 await Deno.remove(work, { recursive: true });

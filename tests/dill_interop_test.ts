@@ -14,7 +14,8 @@ import {
 import { isTensor } from "../src/pickle/values.ts";
 import { halfToNumber } from "../src/pickle/read.ts";
 import { pyStr } from "../src/python_str.ts";
-import { planTensorboard, safeRunName } from "../src/cli/tensorboard.ts";
+import { planTensorboard } from "../src/cli/tensorboard.ts";
+import { safeRunName } from "../src/sweep/run_namer.ts";
 import { main } from "../src/cli/main.ts";
 import { quietly } from "./warnings.ts";
 import { ignoreUnless, runPython } from "./interop/python.ts";

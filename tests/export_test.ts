@@ -14,9 +14,8 @@ import {
   PYTORCH_STATE,
   type Schema,
   Store,
-  toArrow,
-  toParquet,
 } from "../mod.ts";
+import { toArrow, toParquet } from "../export.ts";
 import { jsonText } from "../src/export/columns.ts";
 import { planTensorboard } from "../src/cli/tensorboard.ts";
 import { main } from "../src/cli/main.ts";

@@ -41,6 +41,9 @@ Deno.test("README: every code example runs with exactly the minimal permissions"
       code.replaceAll("/tmp/sweep", join(dir, "sweep")).replaceAll(
         `"./mod.ts"`,
         JSON.stringify(pathToFileURL(join(ROOT, "mod.ts")).href),
+      ).replaceAll(
+        `"./export.ts"`,
+        JSON.stringify(pathToFileURL(join(ROOT, "export.ts")).href),
       ),
     );
     try {

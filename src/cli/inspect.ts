@@ -16,18 +16,18 @@ import type { DfArgs, LsArgs, ShowArgs } from "./args.ts";
 import { requireDirectory } from "./files.ts";
 import { alignColumns, type TextColumn, toCsv, toRecords } from "./format.ts";
 import {
-  cellText,
   decodeCell,
   decodeRun,
   frameKinds,
   objectDtypes,
-} from "./tensorboard.ts";
+} from "../sweep/decoded_run.ts";
+import { cellText } from "../sweep/run_filters.ts";
 import {
   cellStr,
   concatDtype,
   type PandasDtype,
   seriesDtype,
-} from "./pandas_cells.ts";
+} from "../sweep/pandas_cells.ts";
 import { OBJECT, PICKLE } from "../schema.ts";
 
 const NUMERIC = new Set(["int", "float"]);

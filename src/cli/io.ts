@@ -25,26 +25,4 @@ export const processIo: Io = {
   err: (text) => writeAll(Deno.stderr, text),
 };
 
-/** A mistake in the command line: printed with the command's usage, exit status 2. */
-export class UsageError extends Error {
-  /** The command whose usage to print (undefined: the general usage). */
-  readonly command?: string;
-
-  constructor(message: string, command?: string) {
-    super(message);
-    this.name = "UsageError";
-    this.command = command;
-  }
-}
-
-/** A failure with a chosen exit status and no usage text. */
-export class CliError extends Error {
-  /** The exit status. */
-  readonly status: number;
-
-  constructor(message: string, status = 1) {
-    super(message);
-    this.name = "CliError";
-    this.status = status;
-  }
-}
+export { CliError, UsageError } from "../sweep/errors.ts";

@@ -20,7 +20,7 @@ import { pyStr } from "../python_str.ts";
 import { renderFrame } from "../render.ts";
 import type { Cell } from "../h5/frame_table.ts";
 import type { Schema } from "../schema.ts";
-import { type RunNamer, runNamer } from "../cli/tensorboard.ts";
+import { type RunNamer, runNamer } from "../sweep/run_namer.ts";
 import type { EventRecord } from "../tensorboard/read_events.ts";
 import { downsampleIndexes } from "./downsample.ts";
 import { type SeriesStats, seriesStats } from "./series.ts";

@@ -18,7 +18,7 @@
 
 import { join } from "node:path";
 import { Store, STORE_BASENAME, TENSORBOARD_DIR } from "../run/store.ts";
-import { firstRow } from "../cli/tensorboard.ts";
+import { firstRow } from "../sweep/decoded_run.ts";
 import {
   type EventRecord,
   isEventFileName,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { jsonValue } from "../cli/format.ts";
+import { jsonValue } from "../sweep/json_value.ts";
 import type { ColumnKind } from "../schema.ts";
 import { pyStr } from "../python_str.ts";
 

@@ -12,13 +12,12 @@ import { JOURNAL_SUFFIX, type Store, STORE_BASENAME } from "../run/store.ts";
 import type { Table } from "../run/table.ts";
 import type { ColumnKind } from "../schema.ts";
 import { warn } from "../warn.ts";
+import { firstRow, frameKinds } from "../sweep/decoded_run.ts";
 import {
   cellText,
   compileFilters,
-  firstRow,
-  frameKinds,
   passesFilters,
-} from "../cli/tensorboard.ts";
+} from "../sweep/run_filters.ts";
 import {
   type Batch,
   cellEncoding,
@@ -28,7 +27,6 @@ import {
   repeatValue,
 } from "./columns.ts";
 import { AtomicFile } from "./atomic_file.ts";
-import { openSink } from "./formats.ts";
 import {
   PARTITION_COLUMN,
   partitionDir,
@@ -329,6 +327,9 @@ export async function exportSweep(
   options: ExportOptions = {},
 ): Promise<ExportResult> {
   const format = options.format ?? "parquet";
+  // the writers (hyparquet-writer above all) load only when exporting, not
+  // with the library
+  const { openSink } = await import("./formats.ts");
   const metadataTable = options.metadataTable ?? "metadata";
   const showProgress = options.progress ?? Deno.stderr.isTerminal();
   let info: Deno.FileInfo;

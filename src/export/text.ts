@@ -5,7 +5,8 @@
  * @module
  */
 
-import { csvCell, jsonValue } from "../cli/format.ts";
+import { csvCell } from "../sweep/csv_cell.ts";
+import { jsonValue } from "../sweep/json_value.ts";
 import type { Batch, ExportColumn, ExportType } from "./columns.ts";
 import type { ByteTarget, Sink, SinkOptions } from "./sink.ts";
 

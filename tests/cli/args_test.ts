@@ -2,7 +2,7 @@
 import { assertEquals, assertThrows } from "../assert.ts";
 import { parseCommandLine } from "../../src/cli/args.ts";
 import { UsageError } from "../../src/cli/io.ts";
-import { parseFormatString, safeRunName } from "../../src/cli/tensorboard.ts";
+import { parseFormatString, safeRunName } from "../../src/sweep/run_namer.ts";
 
 Deno.test("tensorboard options: repeated --filter-param pairs, defaults for table and port", () => {
   assertEquals(

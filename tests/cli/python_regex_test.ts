@@ -5,7 +5,7 @@ import {
   compilePythonRegex,
   pythonMatch,
   PythonRegexError,
-} from "../../src/cli/python_regex.ts";
+} from "../../src/sweep/python_regex.ts";
 import { ignoreUnless, runPython } from "../interop/python.ts";
 
 const INPUTS = [
