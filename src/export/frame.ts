@@ -86,7 +86,8 @@ function frameBatch(
  *
  * @example
  * ```ts
- * import { CollectionReader, Store, toParquet } from "../../mod.ts";
+ * import { CollectionReader, Store } from "../../mod.ts";
+ * import { toParquet } from "../../export.ts";
  * const dir = await Deno.makeTempDir();
  * using store = await Store.open(dir, "run-1");
  * store.addTable("log", { step: "int" }).appendRow({ step: 2n ** 60n });
