@@ -50,7 +50,8 @@ function resetPeak(): void {
   }
 }
 
-interface Phase {
+/** What one phase of the run measured (printed as JSON for long_run_bench.ts). */
+export interface Phase {
   rows: number;
   seconds: number;
   writeAmplification: number;
@@ -126,7 +127,7 @@ async function run(): Promise<unknown> {
       stderr: "null",
     }).spawn();
     const lines = poller.stdout.pipeThrough(new TextDecoderStream());
-    let ready: () => void;
+    let ready!: () => void;
     const isReady = new Promise<void>((r) => ready = r);
     reading = (async () => {
       let rest = "";

@@ -9,6 +9,7 @@
 // after a flush pandas sees its rows. Targets (issue 14): at most 6x,
 // 300 MB, no flush over 1 s, pandas within 5 s. Knobs: COX_LONG_ROWS,
 // COX_LONG_SLOW_S, COX_LONG_RATE.
+import type { Phase } from "./_long_run.ts";
 const here = new URL(".", import.meta.url).pathname;
 
 async function child(mode: string): Promise<Record<string, unknown>> {
@@ -23,15 +24,6 @@ async function child(mode: string): Promise<Record<string, unknown>> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-interface Phase {
-  rows: number;
-  seconds: number;
-  writeAmplification: number;
-  wcharAmplification: number;
-  peakRssMB: number;
-  slowestFlushMs: number;
 }
 
 const verdict = (ok: boolean) => ok ? "ok" : "OVER TARGET";
