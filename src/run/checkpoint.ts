@@ -296,7 +296,8 @@ export function removeCheckpointLeftovers(storePath: string): void {
  * that it is complete and readable (`check`), syncs it and renames it over
  * `path`, then syncs the folder. Any failure on the way (a write, HDF5's
  * close, the check, a sync, the rename) removes the new file, leaves `path`
- * as it was, and throws.
+ * as it was, and throws; a failing sync of the folder after the rename
+ * throws too (the file is replaced, but may not stay so after a crash).
  */
 export function replaceFile<T>(
   path: string,
@@ -304,13 +305,12 @@ export function replaceFile<T>(
   check: (file: H5File, value: T) => void,
 ): T {
   const tmp = checkpointTempPath(path);
+  let value: T;
   try {
-    const value = withHdf5(tmp, "w", body, { strictClose: true });
+    value = withHdf5(tmp, "w", body, { strictClose: true });
     withHdf5(tmp, "r", (file) => check(file, value));
     syncFile(tmp);
     Deno.renameSync(tmp, path);
-    syncDir(dirname(path));
-    return value;
   } catch (error) {
     try {
       Deno.removeSync(tmp);
@@ -326,6 +326,20 @@ export function replaceFile<T>(
       { cause: error },
     );
   }
+  try {
+    syncDir(dirname(path));
+  } catch (error) {
+    // the new file is in place and whole, but a crash of the machine may
+    // still bring the old one back: the caller keeps the journal
+    throw new StoreFileError(
+      path,
+      `Replaced ${path}, but ${
+        (error as Error).message
+      }; after a crash of the machine it may hold its old rows`,
+      { cause: error },
+    );
+  }
+  return value;
 }
 
 /** Checks that a rebuilt file holds every table with the rows expected. */

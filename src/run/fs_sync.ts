@@ -16,16 +16,31 @@ export function syncFile(path: string): void {
   }
 }
 
-/** Syncs a folder's entries to disk, where the platform allows it. */
+/**
+ * Syncs a folder's entries to disk. A platform that cannot open or sync a
+ * folder (Windows; a file system answering EINVAL) is let be: renames stay
+ * atomic all the same. Any other failure (EIO, ENOSPC) throws: the entries
+ * may not be on disk.
+ */
 export function syncDir(path: string): void {
+  let dir: Deno.FsFile;
   try {
-    const dir = Deno.openSync(path, { read: true });
-    try {
-      dir.syncSync();
-    } finally {
-      dir.close();
-    }
+    dir = Deno.openSync(path, { read: true });
   } catch {
-    // not every platform syncs a folder; renames stay atomic all the same
+    return; // not every platform opens a folder
+  }
+  try {
+    dir.syncSync();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "EINVAL" || code === "ENOTSUP" || code === "EOPNOTSUPP") {
+      return;
+    }
+    throw new Error(
+      `Cannot sync the folder ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  } finally {
+    dir.close();
   }
 }
