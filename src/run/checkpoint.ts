@@ -29,8 +29,18 @@ import { columnNames, columnsOf, reorder, sameLayout } from "../h5/layout.ts";
 import { AttributeReader } from "../h5/attributes.ts";
 import { copyObjects } from "../h5/copy.ts";
 import { attributeNames, copyAttribute } from "../h5/h5wasm.ts";
-import { StoreFileError, withHdf5 } from "../h5/store_file.ts";
-import { rollBack, updateInPlace } from "./in_place.ts";
+import { closeKept, StoreFileError, withHdf5 } from "../h5/store_file.ts";
+import { routeFile } from "../h5/file_routes.ts";
+import {
+  busy,
+  changedSince,
+  ConcurrentChangeError,
+  lockWithin,
+  ReadWitness,
+  rollBack,
+  StoreBusyError,
+  updateInPlace,
+} from "./in_place.ts";
 import { readRows } from "../h5/h5wasm.ts";
 import { warn } from "../warn.ts";
 import type { JournalBatch } from "./journal.ts";
@@ -101,6 +111,7 @@ function applyBatches(
   file: H5File,
   batches: JournalBatch[],
   options: CheckpointOptions,
+  seen?: Map<string, number>,
 ): Map<string, FrameTable> {
   const layouts = new Map<string, FrameTable>();
   const shifts = new Map<string, number>();
@@ -109,7 +120,9 @@ function applyBatches(
     if (layout === undefined) {
       if (exists(file, `/${batch.table}`)) {
         layout = describeFrameTable(file, batch.table);
+        if (!seen?.has(batch.table)) seen?.set(batch.table, layout.nrows);
       } else {
+        if (!seen?.has(batch.table)) seen?.set(batch.table, 0);
         if (batch.start !== 0) {
           throw new StoreFileError(
             file.filename,
@@ -294,8 +307,9 @@ export function removeCheckpointLeftovers(storePath: string): void {
 /**
  * Writes a new file at a temporary path beside `path` with `body`, checks
  * that it is complete and readable (`check`), syncs it and renames it over
- * `path`, then syncs the folder. Any failure on the way (a write, HDF5's
- * close, the check, a sync, the rename) removes the new file, leaves `path`
+ * `path` (once `beforeRename` returned), then syncs the folder. Any failure
+ * on the way (a write, HDF5's close, the check, a sync, `beforeRename`, the
+ * rename) removes the new file, leaves `path`
  * as it was, and throws; a failing sync of the folder after the rename
  * throws too (the file is replaced, but may not stay so after a crash).
  */
@@ -303,6 +317,7 @@ export function replaceFile<T>(
   path: string,
   body: (file: H5File) => T,
   check: (file: H5File, value: T) => void,
+  beforeRename: () => void = () => {},
 ): T {
   const tmp = checkpointTempPath(path);
   let value: T;
@@ -310,6 +325,7 @@ export function replaceFile<T>(
     value = withHdf5(tmp, "w", body, { strictClose: true });
     withHdf5(tmp, "r", (file) => check(file, value));
     syncFile(tmp);
+    beforeRename();
     Deno.renameSync(tmp, path);
   } catch (error) {
     try {
@@ -357,6 +373,9 @@ function checkTables(file: H5File, layouts: Map<string, FrameTable>): void {
   }
 }
 
+/** How many times a checkpoint is tried when another writer changes `store.h5` under it. */
+const CONCURRENT_TRIES = 3;
+
 /**
  * Makes `store.h5` hold every batch; returns the layouts of the tables the
  * batches touched, as they now are on disk. In place when the layouts
@@ -364,12 +383,100 @@ function checkTables(file: H5File, layouts: Map<string, FrameTable>): void {
  * columns must widen and carries everything else across as it is. A table
  * that cannot be rebuilt keeps its rows in the journal while the others'
  * rows still reach `store.h5` ({@linkcode PartialCheckpointError}).
+ *
+ * When another process (Python cox) writes to `store.h5` while we do, our
+ * writes are dropped before they touch anything it wrote, and the
+ * checkpoint is made again on top of what it wrote (our rows after its, as
+ * for rows it wrote between two checkpoints), with a warning naming its
+ * rows; after {@linkcode CONCURRENT_TRIES} tries it throws a
+ * {@linkcode ConcurrentChangeError} naming them, and the batches stay in
+ * the journal.
  */
 export function checkpoint(
   storePath: string,
   batches: JournalBatch[],
   options: CheckpointOptions,
 ): Map<string, FrameTable> {
+  for (let attempt = 1;; attempt++) {
+    const seen = new Map<string, number>();
+    try {
+      return checkpointOnce(storePath, batches, options, seen);
+    } catch (error) {
+      const change = error instanceof ConcurrentChangeError
+        ? error
+        : (error as Error).cause instanceof ConcurrentChangeError
+        ? (error as Error).cause as ConcurrentChangeError
+        : null;
+      if (change === null) throw error;
+      const rows = otherRows(storePath, seen, batches);
+      if (attempt < CONCURRENT_TRIES) {
+        warn(`${change.message}: ${rows}; trying again on top of its rows`);
+        continue;
+      }
+      throw new ConcurrentChangeError(
+        storePath,
+        `${change.message}: ${rows}; tried ${attempt} times, and each time it wrote meanwhile`,
+      );
+    }
+  }
+}
+
+/** Rows of each of `tables` that the file holds. */
+function rowCounts(
+  file: H5File,
+  tables: Iterable<string>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const table of tables) {
+    if (exists(file, `/${table}`)) {
+      out.set(table, describeFrameTable(file, table).nrows);
+    }
+  }
+  return out;
+}
+
+/** What another writer did to our tables since `seen` was counted, in words. */
+function otherRows(
+  storePath: string,
+  seen: Map<string, number>,
+  batches: JournalBatch[],
+): string {
+  const tables = new Set([...seen.keys(), ...batches.map((b) => b.table)]);
+  let now: Map<string, number>;
+  try {
+    closeKept(storePath);
+    now = withHdf5(storePath, "r", (file) => rowCounts(file, tables));
+  } catch (error) {
+    return `its rows could not be counted (${(error as Error).message})`;
+  }
+  const parts: string[] = [];
+  for (const table of tables) {
+    const was = seen.get(table) ?? 0;
+    const is = now.get(table) ?? 0;
+    if (is > was) {
+      parts.push(
+        `the other writer added ${is - was} rows to table "${table}" (rows ${was}..${
+          is - 1
+        })`,
+      );
+    } else if (is < was) {
+      parts.push(`table "${table}" went from ${was} to ${is} rows`);
+    }
+  }
+  return parts.length > 0
+    ? parts.join(", ")
+    : "it changed no row count of our tables";
+}
+
+function checkpointOnce(
+  storePath: string,
+  batches: JournalBatch[],
+  options: CheckpointOptions,
+  seen: Map<string, number>,
+): Map<string, FrameTable> {
+  // a file kept open to read would show HDF5's cached view, perhaps from
+  // before another writer's rows
+  closeKept(storePath);
   // an update interrupted earlier in this process is undone first
   rollBack(storePath);
   const rebuild = withHdf5(
@@ -378,11 +485,15 @@ export function checkpoint(
     (file) => tablesToRebuild(file, batches),
   );
   const inPlace = (some: JournalBatch[]) =>
-    updateInPlace(storePath, (out) => applyBatches(out, some, options));
+    updateInPlace(storePath, (out) => applyBatches(out, some, options, seen));
   if (rebuild.size === 0) return inPlace(batches);
   try {
-    return rebuildTables(storePath, batches, options, rebuild);
+    return rebuildTables(storePath, batches, options, rebuild, seen);
   } catch (error) {
+    // another process has the file open, or wrote to it: all wait
+    if (
+      error instanceof StoreBusyError || error instanceof ConcurrentChangeError
+    ) throw error;
     const rest = batches.filter((b) => !rebuild.has(b.table));
     const kept = batches.filter((b) => rebuild.has(b.table));
     const layouts = rest.length > 0
@@ -403,22 +514,68 @@ export function checkpoint(
   }
 }
 
-/** A replacement of store.h5 with the tables `rebuild` written anew, holding `batches`. */
+/**
+ * A replacement of store.h5 with the tables `rebuild` written anew, holding
+ * `batches`. The old file is held with a shared lock meanwhile (so a writer
+ * that takes HDF5's lock, as Python cox does, cannot open it), and the
+ * lock is made exclusive for the rename, which happens only when the old
+ * file is still as it was read: same inode, length and modification time,
+ * and the same bytes wherever it was read (a writer that does not lock).
+ */
 function rebuildTables(
   storePath: string,
   batches: JournalBatch[],
   options: CheckpointOptions,
   rebuild: Set<string>,
+  seen: Map<string, number>,
 ): Map<string, FrameTable> {
-  return withHdf5(storePath, "r", (src) => {
-    const copies = readTables(src, rebuild);
-    return replaceFile(storePath, (out) => {
-      // everything else in the file comes across as it is (copy.ts)
-      copyObjects(src, out, new Set([...rebuild].map((k) => `/${k}`)));
-      rebuildInto(src, out, copies, batches);
-      return applyBatches(out, batches, options);
-    }, checkTables);
-  });
+  const old = Deno.openSync(storePath, { read: true });
+  try {
+    if (!lockWithin(old, true, 0) || !old.tryLockSync(false)) {
+      throw busy(storePath);
+    }
+    const before = old.statSync();
+    const witness = new ReadWitness(before.size);
+    const unroute = routeFile(storePath, {
+      read: (position, bytes) => witness.record(position, bytes),
+    });
+    try {
+      return withHdf5(storePath, "r", (src) => {
+        for (const [table, n] of rowCounts(src, batches.map((b) => b.table))) {
+          if (!seen.has(table)) seen.set(table, n);
+        }
+        const copies = readTables(src, rebuild);
+        return replaceFile(storePath, (out) => {
+          // everything else in the file comes across as it is (copy.ts)
+          copyObjects(src, out, new Set([...rebuild].map((k) => `/${k}`)));
+          rebuildInto(src, out, copies, batches);
+          return applyBatches(out, batches, options);
+        }, checkTables, () => {
+          if (!lockWithin(old, true, 200)) throw busy(storePath);
+          const change = changedSince(
+            storePath,
+            old,
+            before,
+            before.size,
+            witness,
+          ) ?? (old.statSync().mtime?.getTime() !== before.mtime?.getTime()
+            ? "its modification time changed"
+            : null);
+          if (change !== null) {
+            throw new ConcurrentChangeError(
+              storePath,
+              `another process wrote to ${storePath} while we were rebuilding it (${change}); ` +
+                `the rebuilt file was not put in its place`,
+            );
+          }
+        });
+      });
+    } finally {
+      unroute();
+    }
+  } finally {
+    old.close();
+  }
 }
 
 /**

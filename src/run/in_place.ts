@@ -25,6 +25,7 @@ import type { H5File } from "../h5/h5wasm.ts";
 import { pagedWrite, routeFile } from "../h5/file_routes.ts";
 import { StoreFileError, withHdf5 } from "../h5/store_file.ts";
 import { syncDir } from "./fs_sync.ts";
+import { crc32c } from "../tensorboard/crc32c.ts";
 import {
   encodeUndo,
   patchFromUndo,
@@ -45,6 +46,56 @@ export class StoreBusyError extends StoreFileError {
   }
 }
 
+/**
+ * Another process (Python cox, pandas) wrote to `store.h5` while we were
+ * bringing it up to date: our update is not written, the file keeps what
+ * the other writer put in it.
+ */
+export class ConcurrentChangeError extends StoreFileError {
+  constructor(path: string, message: string) {
+    super(path, message);
+    this.name = "ConcurrentChangeError";
+  }
+}
+
+/**
+ * The bytes of a file that an update based itself on: every range HDF5 (or
+ * the update) read below `limit`, with its CRC32C. Before anything is
+ * written they are read again: a range that changed means another process
+ * wrote to the file meanwhile. Memory: a few numbers per distinct range
+ * read; checking costs the bytes read once more.
+ */
+export class ReadWitness {
+  readonly #limit: number;
+  readonly #ranges = new Map<string, [number, number, number]>();
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Notes bytes read from the file at `position`. */
+  record(position: number, bytes: Uint8Array): void {
+    const n = Math.min(bytes.length, this.#limit - position);
+    if (n <= 0) return;
+    const key = `${position}:${n}`;
+    if (!this.#ranges.has(key)) {
+      this.#ranges.set(key, [position, n, crc32c(bytes, 0, n)]);
+    }
+  }
+
+  /** The first range whose bytes are no longer those read, as [offset, length]; null when none. */
+  changed(file: Deno.FsFile): [number, number] | null {
+    let buffer = new Uint8Array(0);
+    for (const [position, n, crc] of this.#ranges.values()) {
+      if (buffer.length < n) buffer = new Uint8Array(n);
+      const view = buffer.subarray(0, n);
+      readAt(file, position, view);
+      if (crc32c(view, 0, n) !== crc) return [position, n];
+    }
+    return null;
+  }
+}
+
 const PAGE = 4096;
 /** Changed ranges closer than this are written (and saved) as one. */
 const MERGE_GAP = 512;
@@ -55,7 +106,7 @@ function sleepSync(ms: number): void {
 }
 
 /** Takes a `flock` on `file`, retrying for up to `waitMs`; false when still held by another. */
-function lockWithin(
+export function lockWithin(
   file: Deno.FsFile,
   exclusive: boolean,
   waitMs: number,
@@ -96,12 +147,14 @@ function writeAt(file: Deno.FsFile, position: number, bytes: Uint8Array): void {
 class Overlay {
   readonly #file: Deno.FsFile;
   readonly #size: number;
+  readonly #witness: ReadWitness;
   /** Page number to [old bytes, new bytes] (a page is cut at the old end of the file). */
   readonly pages = new Map<number, [Uint8Array, Uint8Array]>();
 
-  constructor(file: Deno.FsFile, size: number) {
+  constructor(file: Deno.FsFile, size: number, witness: ReadWitness) {
     this.#file = file;
     this.#size = size;
+    this.#witness = witness;
   }
 
   #page(index: number): [Uint8Array, Uint8Array] {
@@ -110,6 +163,7 @@ class Overlay {
       const start = index * PAGE;
       const old = new Uint8Array(Math.min(PAGE, this.#size - start));
       readAt(this.#file, start, old);
+      this.#witness.record(start, old);
       page = [old, old.slice()];
       this.pages.set(index, page);
     }
@@ -293,11 +347,22 @@ export function updateInPlace<T>(
   const file = Deno.openSync(storePath, { read: true, write: true });
   try {
     // another process with the file open (a Python writer, a pandas reader)
-    // holds HDF5's lock: leave the file alone until it lets go
-    if (!lockWithin(file, true, 0)) throw busy(storePath);
-    file.unlockSync();
-    const size = file.statSync().size;
-    const overlay = new Overlay(file, size);
+    // holds HDF5's lock: leave the file alone until it lets go. Then hold it
+    // shared for the whole update: readers may open the file, a writer that
+    // takes HDF5's lock (Python cox) cannot, so it never appends while our
+    // new bytes go past the file's end
+    if (!lockWithin(file, true, 0) || !file.tryLockSync(false)) {
+      throw busy(storePath);
+    }
+    const stat = file.statSync();
+    const size = stat.size;
+    // what the update read, checked again before it writes over anything:
+    // a writer that does not lock (HDF5_USE_FILE_LOCKING=FALSE), or one that
+    // slips in while the lock is made exclusive, is noticed
+    const witness = new ReadWitness(size);
+    const overlay = new Overlay(file, size, witness);
+    // the file's length on disk, as our writes and truncations past the old end leave it
+    let diskEnd = size;
     // the file's length as HDF5 sees it: a held truncation below the old
     // end moves it down, and later writes move it up again (a file left with
     // unreferenced bytes at its end by a dead writer is cut, then regrown)
@@ -308,6 +373,7 @@ export function updateInPlace<T>(
         hdf5End = Math.max(hdf5End, position + bytes.length);
         if (position >= size) {
           appended += bytes.length;
+          diskEnd = Math.max(diskEnd, position + bytes.length);
           return false;
         }
         const below = Math.min(bytes.length, size - position);
@@ -315,15 +381,19 @@ export function updateInPlace<T>(
         if (below < bytes.length) {
           writeAt(file, size, bytes.slice(below)); // a copy: Deno writes no wasm memory
           appended += bytes.length - below;
+          diskEnd = Math.max(diskEnd, position + bytes.length);
         }
         return true;
       },
       read(position, bytes) {
+        witness.record(position, bytes); // as on disk, before our changes
         overlay.patch(position, bytes);
       },
       truncate(length) {
         hdf5End = length;
-        return length < size;
+        if (length < size) return true;
+        diskEnd = length;
+        return false;
       },
     });
     let value: T;
@@ -373,6 +443,16 @@ export function updateInPlace<T>(
       truncateSynced(undoPath); // the file below its old end is untouched
       throw busy(storePath);
     }
+    const change = changedSince(storePath, file, stat, diskEnd, witness);
+    if (change !== null) {
+      // written by another process meanwhile: leave its bytes alone (ours
+      // past the old end are referenced by nothing)
+      truncateSynced(undoPath);
+      throw new ConcurrentChangeError(
+        storePath,
+        `another process wrote to ${storePath} while we were updating it (${change}); our update was not written`,
+      );
+    }
     try {
       let overwritten = 0;
       for (const [offset, , now] of changes) {
@@ -407,7 +487,39 @@ export function updateInPlace<T>(
   }
 }
 
-function busy(storePath: string): StoreBusyError {
+/**
+ * What shows that another process wrote to the file open as `file` since
+ * `before` was taken, when all we changed on disk is its length (to
+ * `diskEnd`): the path names another file, the length differs, or bytes
+ * read meanwhile (`witness`) differ. Null when nothing does.
+ */
+export function changedSince(
+  path: string,
+  file: Deno.FsFile,
+  before: Deno.FileInfo,
+  diskEnd: number,
+  witness: ReadWitness,
+): string | null {
+  let now: Deno.FileInfo;
+  try {
+    now = Deno.statSync(path);
+  } catch (error) {
+    return `it is gone: ${(error as Error).message}`;
+  }
+  if (now.ino !== before.ino || now.dev !== before.dev) {
+    return "another file was put in its place";
+  }
+  const size = file.statSync().size;
+  if (size !== diskEnd) return `its length is ${size}, not ${diskEnd}`;
+  const range = witness.changed(file);
+  if (range !== null) {
+    return `its ${range[1]} bytes at offset ${range[0]} changed`;
+  }
+  return null;
+}
+
+/** The error for a store another process has open. */
+export function busy(storePath: string): StoreBusyError {
   return new StoreBusyError(
     storePath,
     `Cannot update ${storePath} now: another process has it open ` +
