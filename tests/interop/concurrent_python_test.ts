@@ -115,3 +115,167 @@ Deno.test({
     );
   },
 });
+
+/** Runs cox_concurrent.py to its end, synchronously (from inside our flush). */
+function appendNow(
+  python: string,
+  path: string,
+  who: string,
+  count: number,
+  options: { locking: boolean; tries?: number },
+): { code: number; stdout: string; stderr: string } {
+  const out = new Deno.Command(python, {
+    args: [SCRIPT, path, "t", who, String(count), String(options.tries ?? 0)],
+    env: options.locking ? {} : { HDF5_USE_FILE_LOCKING: "FALSE" },
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  const text = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: text.decode(out.stdout),
+    stderr: text.decode(out.stderr),
+  };
+}
+
+function succeeded(out: { code: number; stderr: string }): void {
+  assertEquals(out.code, 0, out.stderr);
+}
+
+Deno.test({
+  name:
+    "Python appending while our replacement of store.h5 is under way: a locking one is refused, one without HDF5 locking is noticed; ours go after its rows, or flush() names them and keeps ours in the journal",
+  ignore,
+  async fn() {
+    const python = (await requirePython(MODULES))!;
+    const dir = await Deno.makeTempDir();
+    const path = join(dir, "run", "store.h5");
+    const journal = path + ".journal";
+    const { value: store } = await quietly(() =>
+      Store.open(dir, "run", { flushMs: 60_000 })
+    );
+    const t = store.addTable("t", { n: "int", who: "str" });
+    // our rows' strings grow (32, then 64, then 128 bytes), so each of our
+    // later flushes rebuilds store.h5 into a new file
+    const ours = (n: number) =>
+      "ours" + "_".repeat(n < 5 ? 0 : n < 10 ? 40 : 100);
+    for (let n = 0; n < 5; n++) t.appendRow({ n, who: ours(n) });
+    store.flush();
+    // Python appends between two of our flushes: our next batch, expecting
+    // row 5, finds 10 and says so from inside the rebuild, while the old
+    // file is locked and being read. That warning is where Python comes in.
+    succeeded(appendNow(python, path, "pyA", 5, { locking: true }));
+
+    const warnings: string[] = [];
+    let mode: "once" | "every time" | "off" = "once";
+    let lockedOut: { code: number; stdout: string } | null = null;
+    let unlockedRuns = 0;
+    const previous = setWarningSink((message) => {
+      warnings.push(message);
+      if (mode === "off" || !message.includes("written by another writer")) {
+        return;
+      }
+      // a Python taking HDF5's lock (the default) cannot open the file now
+      lockedOut ??= appendNow(python, path, "never", 1, {
+        locking: true,
+        tries: 3,
+      });
+      // one that does not (HDF5_USE_FILE_LOCKING=FALSE) writes
+      unlockedRuns++;
+      succeeded(
+        appendNow(
+          python,
+          path,
+          mode === "once" ? "pyB" : `pyC${unlockedRuns}`,
+          1,
+          {
+            locking: false,
+          },
+        ),
+      );
+      if (mode === "once") mode = "off";
+    });
+    const norm = (rows: [number, number, string][]) =>
+      rows.map(([i, n, who]) =>
+        [i, n, who.replace(/_+$/, "")] as [number, number, string]
+      );
+    try {
+      for (let n = 5; n < 10; n++) t.appendRow({ n, who: ours(n) });
+      store.flush();
+      assertEquals(lockedOut!.code, 3, lockedOut!.stdout);
+      assertOk(lockedOut!.stdout.includes("gave up"));
+      assertEquals(unlockedRuns, 1);
+      // the first rebuild saw Python's row come in and was not put in place;
+      // the second went on top of it
+      assertOk(
+        warnings.some((w) =>
+          w.includes(
+            `another process wrote to ${path} while we were rebuilding it`,
+          ) &&
+          w.includes(
+            'the other writer added 1 rows to table "t" (rows 10..10)',
+          ) &&
+          w.includes("trying again on top of its rows")
+        ),
+        JSON.stringify(warnings),
+      );
+      checkBoth(norm(await pandasRows(path)), {
+        ours: 10,
+        pyA: 5,
+        pyB: 1,
+      }, "pandas, after the second try");
+
+      // Python between our flushes again, and now at every try
+      succeeded(appendNow(python, path, "pyD", 2, { locking: true }));
+      mode = "every time";
+      for (let n = 10; n < 15; n++) t.appendRow({ n, who: ours(n) });
+      let error: Error | null = null;
+      try {
+        store.flush();
+      } catch (e) {
+        error = e as Error;
+      }
+      assertOk(error !== null, "flush() says it could not write our rows");
+      for (
+        const part of [
+          join(dir, "run"),
+          "while we were rebuilding it",
+          'the other writer added 1 rows to table "t"',
+          "tried 3 times",
+          `5 rows of table "t" stay safe in ${journal}`,
+        ]
+      ) assertOk(error.message.includes(part), error.message);
+      assertEquals(unlockedRuns, 4);
+      // Python's rows are all in store.h5; ours are in the journal, and our
+      // readers show them after Python's
+      const counts = {
+        ours: 10,
+        pyA: 5,
+        pyB: 1,
+        pyD: 2,
+        pyC2: 1,
+        pyC3: 1,
+        pyC4: 1,
+      };
+      checkBoth(norm(await pandasRows(path)), counts, "pandas, Python's rows");
+      assertOk(Deno.statSync(journal).size > 0);
+      checkBoth(
+        norm(await ourRows(dir)),
+        { ...counts, ours: 15 },
+        "our reader, ours from the journal",
+      );
+      // once Python stops, the next flush (or close, or the next open) brings them in
+      mode = "off";
+      store.close();
+    } finally {
+      setWarningSink(previous);
+    }
+    const all = {
+      ...{ pyA: 5, pyB: 1, pyD: 2, pyC2: 1, pyC3: 1, pyC4: 1 },
+      ours: 15,
+    };
+    checkBoth(norm(await pandasRows(path)), all, "pandas, at the end");
+    checkBoth(norm(await ourRows(dir)), all, "our reader, at the end");
+    assertEquals(Deno.statSync(journal).size, 0);
+  },
+});

@@ -2,12 +2,14 @@
 (HDFStore.append of a one-row frame, format="table", index = nrows), one
 HDFStore session per row, while another process may be writing the file.
 
-  cox_concurrent.py STORE.h5 TABLE WHO COUNT [PAUSE_MS]
+  cox_concurrent.py STORE.h5 TABLE WHO COUNT [TRIES]
 
-Row k is {"n": k, "who": WHO}. A session HDF5 cannot open because the file is
-locked by another process is tried again (after 1 ms) and counted; any other
-error stops the script. Prints "acked K" after each row is appended and the
-store closed, then "busy B" (sessions refused by the lock)."""
+Row k is {"n": k, "who": WHO}, k counting from 0 in each run. A session HDF5
+cannot open because another process holds the file's lock is tried again
+(after 1 ms), at most TRIES times a row (0, the default: no limit), and
+counted; any other error stops the script. Prints "acked K" after each row is
+appended and the store closed, then "busy B" (sessions refused by the lock);
+a row given up on prints "gave up" and exits with 3."""
 import sys
 import time
 import warnings
@@ -16,9 +18,10 @@ import pandas as pd
 
 warnings.simplefilter("ignore")
 path, table, who, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-pause = float(sys.argv[5]) / 1000 if len(sys.argv) > 5 else 0.0
+tries = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 busy = 0
 k = 0
+refused = 0
 while k < count:
     try:
         with pd.HDFStore(path, mode="a") as store:
@@ -29,10 +32,13 @@ while k < count:
         if "lock" not in str(error):
             raise
         busy += 1
+        refused += 1
+        if tries and refused >= tries:
+            print(f"busy {busy}\ngave up", flush=True)
+            sys.exit(3)
         time.sleep(0.001)
         continue
     k += 1
+    refused = 0
     print(f"acked {k}", flush=True)
-    if pause:
-        time.sleep(pause)
 print(f"busy {busy}", flush=True)
