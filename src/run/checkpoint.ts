@@ -455,9 +455,9 @@ function otherRows(
     const is = now.get(table) ?? 0;
     if (is > was) {
       parts.push(
-        `the other writer added ${is - was} rows to table "${table}" (rows ${was}..${
-          is - 1
-        })`,
+        `the other writer added ${
+          is - was
+        } rows to table "${table}" (rows ${was}..${is - 1})`,
       );
     } else if (is < was) {
       parts.push(`table "${table}" went from ${was} to ${is} rows`);
@@ -545,30 +545,35 @@ function rebuildTables(
           if (!seen.has(table)) seen.set(table, n);
         }
         const copies = readTables(src, rebuild);
-        return replaceFile(storePath, (out) => {
-          // everything else in the file comes across as it is (copy.ts)
-          copyObjects(src, out, new Set([...rebuild].map((k) => `/${k}`)));
-          rebuildInto(src, out, copies, batches);
-          return applyBatches(out, batches, options);
-        }, checkTables, () => {
-          if (!lockWithin(old, true, 200)) throw busy(storePath);
-          const change = changedSince(
-            storePath,
-            old,
-            before,
-            before.size,
-            witness,
-          ) ?? (old.statSync().mtime?.getTime() !== before.mtime?.getTime()
-            ? "its modification time changed"
-            : null);
-          if (change !== null) {
-            throw new ConcurrentChangeError(
+        return replaceFile(
+          storePath,
+          (out) => {
+            // everything else in the file comes across as it is (copy.ts)
+            copyObjects(src, out, new Set([...rebuild].map((k) => `/${k}`)));
+            rebuildInto(src, out, copies, batches);
+            return applyBatches(out, batches, options);
+          },
+          checkTables,
+          () => {
+            if (!lockWithin(old, true, 200)) throw busy(storePath);
+            const change = changedSince(
               storePath,
-              `another process wrote to ${storePath} while we were rebuilding it (${change}); ` +
-                `the rebuilt file was not put in its place`,
-            );
-          }
-        });
+              old,
+              before,
+              before.size,
+              witness,
+            ) ?? (old.statSync().mtime?.getTime() !== before.mtime?.getTime()
+              ? "its modification time changed"
+              : null);
+            if (change !== null) {
+              throw new ConcurrentChangeError(
+                storePath,
+                `another process wrote to ${storePath} while we were rebuilding it (${change}); ` +
+                  `the rebuilt file was not put in its place`,
+              );
+            }
+          },
+        );
       });
     } finally {
       unroute();

@@ -2,6 +2,8 @@
  * Updating `store.h5` in place, crash-safe in the way of SQLite's rollback
  * journal (see `docs/store.md`):
  *
+ * 0. The file's `flock` is held shared throughout (a writer that takes
+ *    HDF5's lock, as Python cox does, cannot open it meanwhile).
  * 1. HDF5 works on the file with its I/O routed: writes past the file's old
  *    end go straight to the file (nothing refers to them yet), writes over
  *    bytes the file already held are kept in memory, as are the file's
@@ -9,7 +11,9 @@
  * 2. Once HDF5 has closed the file, the old bytes of every range it changed
  *    go to the undo log (`store.h5.undo`), which is synced.
  * 3. Under an exclusive lock on `store.h5` (the `flock` HDF5 1.10+ takes
- *    shared when pandas opens a file), the changed ranges are written; the
+ *    shared when pandas opens a file), the file is checked to be the one
+ *    HDF5 read (its length, the bytes read: `ReadWitness`), else nothing is
+ *    written (`ConcurrentChangeError`); the changed ranges are written; the
  *    file is synced; the undo log is emptied and synced.
  *
  * A process killed anywhere leaves either no valid undo log (the file is the
