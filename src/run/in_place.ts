@@ -66,9 +66,18 @@ export class ConcurrentChangeError extends StoreFileError {
  * The bytes of a file that an update based itself on: every range HDF5 (or
  * the update) read below `limit`, with its CRC32C. Before anything is
  * written they are read again: a range that changed means another process
- * wrote to the file meanwhile. Memory: a few numbers per distinct range
- * read; checking costs the bytes read once more.
+ * wrote to the file meanwhile. Reads above `WITNESS_MAX_READ` are HDF5
+ * reading raw chunks and are not kept: another writer's append changes
+ * metadata we read as well (the superblock's end of file when it allocates,
+ * the table's header and `NROWS`), and the pages an update writes over are
+ * kept whatever their size. Memory: a few numbers per distinct range read;
+ * checking costs those bytes (metadata, pages: a few KiB) once more.
  */
+const PAGE = 4096;
+
+/** Reads longer than this (raw chunks) are not witnessed (see `ReadWitness`). */
+const WITNESS_MAX_READ = 64 << 10;
+
 export class ReadWitness {
   readonly #limit: number;
   readonly #ranges = new Map<string, [number, number, number]>();
@@ -77,8 +86,9 @@ export class ReadWitness {
     this.#limit = limit;
   }
 
-  /** Notes bytes read from the file at `position`. */
-  record(position: number, bytes: Uint8Array): void {
+  /** Notes bytes read from the file at `position` (`always`: whatever their length). */
+  record(position: number, bytes: Uint8Array, always = false): void {
+    if (!always && bytes.length > WITNESS_MAX_READ) return;
     const n = Math.min(bytes.length, this.#limit - position);
     if (n <= 0) return;
     const key = `${position}:${n}`;
@@ -89,18 +99,29 @@ export class ReadWitness {
 
   /** The first range whose bytes are no longer those read, as [offset, length]; null when none. */
   changed(file: Deno.FsFile): [number, number] | null {
-    let buffer = new Uint8Array(0);
-    for (const [position, n, crc] of this.#ranges.values()) {
-      if (buffer.length < n) buffer = new Uint8Array(n);
-      const view = buffer.subarray(0, n);
-      readAt(file, position, view);
-      if (crc32c(view, 0, n) !== crc) return [position, n];
+    // ranges close together are read in one go
+    const ranges = [...this.#ranges.values()].sort((a, b) => a[0] - b[0]);
+    for (let i = 0; i < ranges.length;) {
+      const from = ranges[i][0];
+      let to = from + ranges[i][1];
+      let j = i + 1;
+      while (j < ranges.length && ranges[j][0] <= to + PAGE) {
+        to = Math.max(to, ranges[j][0] + ranges[j][1]);
+        j++;
+      }
+      const span = new Uint8Array(to - from);
+      readAt(file, from, span);
+      for (; i < j; i++) {
+        const [position, n, crc] = ranges[i];
+        if (crc32c(span, position - from, position - from + n) !== crc) {
+          return [position, n];
+        }
+      }
     }
     return null;
   }
 }
 
-const PAGE = 4096;
 /** Changed ranges closer than this are written (and saved) as one. */
 const MERGE_GAP = 512;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -167,7 +188,7 @@ class Overlay {
       const start = index * PAGE;
       const old = new Uint8Array(Math.min(PAGE, this.#size - start));
       readAt(this.#file, start, old);
-      this.#witness.record(start, old);
+      this.#witness.record(start, old, true);
       page = [old, old.slice()];
       this.pages.set(index, page);
     }
