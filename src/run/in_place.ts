@@ -62,33 +62,35 @@ export class ConcurrentChangeError extends StoreFileError {
   }
 }
 
-/**
- * The bytes of a file that an update based itself on: every range HDF5 (or
- * the update) read below `limit`, with its CRC32C. Before anything is
- * written they are read again: a range that changed means another process
- * wrote to the file meanwhile. Reads above `WITNESS_MAX_READ` are HDF5
- * reading raw chunks and are not kept: another writer's append changes
- * metadata we read as well (the superblock's end of file when it allocates,
- * the table's header and `NROWS`), and the pages an update writes over are
- * kept whatever their size. Memory: a few numbers per distinct range read;
- * checking costs those bytes (metadata, pages: a few KiB) once more.
- */
 const PAGE = 4096;
 
 /** Reads longer than this (raw chunks) are not witnessed (see `ReadWitness`). */
 const WITNESS_MAX_READ = 64 << 10;
 
+/**
+ * The bytes of a file that an update based itself on: every range HDF5 (or
+ * the update) read below `limit`, with its CRC32C. Before anything is
+ * written they are read again: a range that changed means another process
+ * wrote to the file meanwhile. Reads above `WITNESS_MAX_READ` are HDF5
+ * reading raw chunks and are not kept: another
+ * writer's append changes metadata we read as well (the superblock's end of
+ * file when it allocates, the table's header and `NROWS`). The old bytes of
+ * the ranges an update writes over are compared too (`expect`). Memory: a
+ * few numbers per distinct range read; checking costs those bytes
+ * (metadata, changed ranges: a few KiB) once more.
+ */
 export class ReadWitness {
   readonly #limit: number;
   readonly #ranges = new Map<string, [number, number, number]>();
+  readonly #known: [number, Uint8Array][] = [];
 
   constructor(limit: number) {
     this.#limit = limit;
   }
 
-  /** Notes bytes read from the file at `position` (`always`: whatever their length). */
-  record(position: number, bytes: Uint8Array, always = false): void {
-    if (!always && bytes.length > WITNESS_MAX_READ) return;
+  /** Notes bytes read from the file at `position`. */
+  record(position: number, bytes: Uint8Array): void {
+    if (bytes.length > WITNESS_MAX_READ) return;
     const n = Math.min(bytes.length, this.#limit - position);
     if (n <= 0) return;
     const key = `${position}:${n}`;
@@ -97,8 +99,22 @@ export class ReadWitness {
     }
   }
 
+  /** Notes bytes the file holds at `position`, kept (not copied) and compared as they are. */
+  expect(position: number, bytes: Uint8Array): void {
+    this.#known.push([position, bytes]);
+  }
+
   /** The first range whose bytes are no longer those read, as [offset, length]; null when none. */
   changed(file: Deno.FsFile): [number, number] | null {
+    let buffer = new Uint8Array(0);
+    for (const [position, bytes] of this.#known) {
+      if (buffer.length < bytes.length) buffer = new Uint8Array(bytes.length);
+      const now = buffer.subarray(0, bytes.length);
+      readAt(file, position, now);
+      for (let i = 0; i < bytes.length; i++) {
+        if (now[i] !== bytes[i]) return [position, bytes.length];
+      }
+    }
     // ranges close together are read in one go
     const ranges = [...this.#ranges.values()].sort((a, b) => a[0] - b[0]);
     for (let i = 0; i < ranges.length;) {
@@ -172,14 +188,12 @@ function writeAt(file: Deno.FsFile, position: number, bytes: Uint8Array): void {
 class Overlay {
   readonly #file: Deno.FsFile;
   readonly #size: number;
-  readonly #witness: ReadWitness;
   /** Page number to [old bytes, new bytes] (a page is cut at the old end of the file). */
   readonly pages = new Map<number, [Uint8Array, Uint8Array]>();
 
-  constructor(file: Deno.FsFile, size: number, witness: ReadWitness) {
+  constructor(file: Deno.FsFile, size: number) {
     this.#file = file;
     this.#size = size;
-    this.#witness = witness;
   }
 
   #page(index: number): [Uint8Array, Uint8Array] {
@@ -188,7 +202,6 @@ class Overlay {
       const start = index * PAGE;
       const old = new Uint8Array(Math.min(PAGE, this.#size - start));
       readAt(this.#file, start, old);
-      this.#witness.record(start, old, true);
       page = [old, old.slice()];
       this.pages.set(index, page);
     }
@@ -385,7 +398,7 @@ export function updateInPlace<T>(
     // a writer that does not lock (HDF5_USE_FILE_LOCKING=FALSE), or one that
     // slips in while the lock is made exclusive, is noticed
     const witness = new ReadWitness(size);
-    const overlay = new Overlay(file, size, witness);
+    const overlay = new Overlay(file, size);
     // the file's length on disk, as our writes and truncations past the old end leave it
     let diskEnd = size;
     // the file's length as HDF5 sees it: a held truncation below the old
@@ -437,6 +450,8 @@ export function updateInPlace<T>(
     unroute();
     const shrinkTo = hdf5End < size ? hdf5End : null;
     const changes = overlay.changes();
+    // the bytes we write over must still be those we changed
+    for (const [offset, old] of changes) witness.expect(offset, old);
     const records: UndoRecord[] = changes.map(([offset, old]) =>
       undoRecord(offset, old)
     );

@@ -65,7 +65,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     const path = join(dir, "run", "store.h5");
     const { value: store } = await quietly(() =>
-      Store.open(dir, "run", { flushMs: 60_000 })
+      Store.open(dir, "run", { flushMs: 3_600_000 })
     );
     const t = store.addTable("t", { n: "int", who: "str" });
     t.appendRow({ n: 0, who: "ours" });
@@ -152,7 +152,7 @@ Deno.test({
     const path = join(dir, "run", "store.h5");
     const journal = path + ".journal";
     const { value: store } = await quietly(() =>
-      Store.open(dir, "run", { flushMs: 60_000 })
+      Store.open(dir, "run", { flushMs: 3_600_000 })
     );
     const t = store.addTable("t", { n: "int", who: "str" });
     // our rows' strings grow (32, then 64, then 128 bytes), so each of our
