@@ -279,3 +279,100 @@ Deno.test({
     assertEquals(Deno.statSync(journal).size, 0);
   },
 });
+
+Deno.test({
+  name:
+    "Python appending inside our in-place update (after our new bytes, before our writes over the old ones): a locking one is refused, one without HDF5 locking is noticed; ours go after its rows, or flush() names them",
+  ignore,
+  async fn() {
+    const python = (await requirePython(MODULES))!;
+    const dir = await Deno.makeTempDir();
+    const path = join(dir, "run", "store.h5");
+    const journal = path + ".journal";
+    const { value: store } = await quietly(() =>
+      Store.open(dir, "run", { flushMs: 3_600_000 })
+    );
+    const t = store.addTable("t", { n: "int", who: "str" });
+    for (let n = 0; n < 5; n++) t.appendRow({ n, who: "ours" });
+    store.flush();
+    // the moment: our undo log is synced (HDF5 has closed the file, our new
+    // bytes past its end are on disk, nothing below its end is written yet)
+    let mode: "once" | "every time" | "off" = "once";
+    let lockedOut: { code: number; stdout: string } | null = null;
+    let runs = 0;
+    const proto = Deno.FsFile.prototype;
+    const { syncDataSync } = proto;
+    proto.syncDataSync = function (this: Deno.FsFile) {
+      syncDataSync.call(this);
+      let undo = 0;
+      try {
+        undo = Deno.statSync(path + ".undo").size;
+      } catch {
+        // none yet
+      }
+      if (mode === "off" || undo === 0) return;
+      const was = mode;
+      mode = "off"; // no Python inside Python's own run
+      lockedOut ??= appendNow(python, path, "never", 1, {
+        locking: true,
+        tries: 3,
+      });
+      runs++;
+      succeeded(appendNow(python, path, `py${runs}`, 1, { locking: false }));
+      mode = was === "once" ? "off" : was;
+    };
+    const warnings: string[] = [];
+    const previous = setWarningSink((m) => warnings.push(m));
+    try {
+      for (let n = 5; n < 10; n++) t.appendRow({ n, who: "ours" });
+      store.flush();
+      assertEquals(lockedOut!.code, 3, lockedOut!.stdout);
+      assertEquals(runs, 1);
+      assertOk(
+        warnings.some((w) =>
+          w.includes(
+            `another process wrote to ${path} while we were updating it`,
+          ) &&
+          w.includes('the other writer added 1 rows to table "t" (rows 5..5)')
+        ),
+        JSON.stringify(warnings),
+      );
+      checkBoth(await pandasRows(path), { ours: 10, py1: 1 }, "pandas");
+
+      mode = "every time";
+      for (let n = 10; n < 15; n++) t.appendRow({ n, who: "ours" });
+      let error: Error | null = null;
+      try {
+        store.flush();
+      } catch (e) {
+        error = e as Error;
+      }
+      assertOk(error !== null, "flush() says it could not write our rows");
+      for (
+        const part of [
+          "while we were updating it",
+          'the other writer added 1 rows to table "t"',
+          "tried 3 times",
+          `5 rows of table "t" stay safe in ${journal}`,
+        ]
+      ) assertOk(error.message.includes(part), error.message);
+      assertEquals(runs, 4);
+      const counts = { ours: 10, py1: 1, py2: 1, py3: 1, py4: 1 };
+      checkBoth(await pandasRows(path), counts, "pandas, Python's rows");
+      checkBoth(
+        await ourRows(dir),
+        { ...counts, ours: 15 },
+        "our reader, ours from the journal",
+      );
+      mode = "off";
+      store.close();
+    } finally {
+      proto.syncDataSync = syncDataSync;
+      setWarningSink(previous);
+    }
+    const all = { py1: 1, py2: 1, py3: 1, py4: 1, ours: 15 };
+    checkBoth(await pandasRows(path), all, "pandas, at the end");
+    checkBoth(await ourRows(dir), all, "our reader, at the end");
+    assertEquals(Deno.statSync(journal).size, 0);
+  },
+});
