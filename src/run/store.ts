@@ -18,7 +18,6 @@ import {
   type RowLayout,
   type StoredKind,
   widestString,
-  widthsExceeded,
 } from "../h5/frame_table.ts";
 import {
   h5TableFile,
@@ -51,7 +50,12 @@ import {
   withStoreForReading,
 } from "./in_place.ts";
 import { coxData, numpyTypes, schemaFromCoxData } from "../cox_data.ts";
-import { type JournalBatch, JournalWriter, readJournal } from "./journal.ts";
+import {
+  framedBatch,
+  type JournalBatch,
+  JournalWriter,
+  readJournal,
+} from "./journal.ts";
 import type { CellColumn } from "./column_arrays.ts";
 import { RunLock } from "./run_lock.ts";
 import { patchFromUndo, readUndo } from "./undo_log.ts";
@@ -79,9 +83,6 @@ import { checkInsideRun, makeDirInsideRun } from "./inside_run.ts";
 import { warn } from "../warn.ts";
 import { renderStore } from "../render.ts";
 
-/** Cells pending in memory past which a flush comes before `flushMs` (about 4 MB of packed rows). */
-const MAX_PENDING_CELLS = 1 << 18;
-
 /** File and folder names inside a run, as cox names them. */
 export const STORE_BASENAME = "store.h5";
 export const SAVE_DIR = "save";
@@ -99,8 +100,12 @@ function sliceOf(column: CellColumn, from: number, to: number): CellColumn {
     : (column as Cell[]).slice(from, to);
 }
 
-/** `StoreOptions.flushBytes` by default. */
-export const DEFAULT_FLUSH_BYTES = 32 << 20;
+/**
+ * `StoreOptions.flushBytes` by default: the bytes of packed rows, of every
+ * table together, that wait in memory before a flush comes ahead of
+ * `flushMs`.
+ */
+export const DEFAULT_FLUSH_BYTES = 16 << 20;
 
 /** The journal of flushed rows not yet in `store.h5`. */
 export const JOURNAL_SUFFIX = ".journal";
@@ -128,9 +133,11 @@ export interface StoreOptions {
   /** Longest time flushed rows wait in memory before they are written, in ms (default 1000). */
   flushMs?: number;
   /**
-   * Most bytes (about) of rows a table keeps in memory before they are
-   * written, whatever `flushMs` says (default 32 MiB), so memory stays
-   * bounded in a fast loop.
+   * Most bytes (about) of rows the store keeps in memory, its tables
+   * together, before they are written, whatever `flushMs` says (default
+   * 16 MiB), so memory stays bounded in a fast loop. Rows are counted as
+   * packed: 8 bytes a number and the row's index, 1 a boolean, 4 plus the
+   * UTF-8 bytes a string.
    */
   flushBytes?: number;
 }
@@ -330,16 +337,20 @@ function inSchemaOrder(
   return reorder(cells, columnNames(layout), Object.keys(schema));
 }
 
-function newColumns(schema: Schema, cells: readonly Cell[][]): NewColumn[] {
+/** `widths`: the widest value of each column (schema order), in UTF-8 bytes. */
+function newColumns(schema: Schema, widths: readonly number[]): NewColumn[] {
   return Object.entries(schema).map(([name, kind], i) => {
     const stored = storedKind(kind);
     if (stored !== "str") return { name, kind: stored };
-    return {
-      name,
-      kind: stored,
-      width: roomyWidth(widestString(cells[i] as string[])),
-    };
+    return { name, kind: stored, width: roomyWidth(widths[i]) };
   });
+}
+
+/** The widest value of each string column of `cells` (schema order), in UTF-8 bytes; 0 for others. */
+function widthsOf(schema: Schema, cells: readonly CellColumn[]): number[] {
+  return Object.values(schema).map((kind, i) =>
+    storedKind(kind) === "str" ? widestString(cells[i] as string[]) : 0
+  );
 }
 
 /**
@@ -437,7 +448,7 @@ export class Store {
       countStored: (table) => this.#countStored(table),
       tableObjectDir: this.tableObjectDir,
       rowsPending: () => this.#schedule(),
-      flushIfDue: (pendingBytes) => this.#flushIfDue(pendingBytes),
+      flushIfDue: () => this.#flushIfDue(),
       appendColumns: (table, cells, count) =>
         this.#appendColumns(table, cells, count),
     };
@@ -865,12 +876,12 @@ export class Store {
    * lets the timer run, so the clock is checked here too, and so is a
    * signal that the loop kept the exit hooks from seeing.
    */
-  #flushIfDue(pendingBytes: number): void {
+  #flushIfDue(): void {
     exitIfSignalled();
     if (this.#closed) return;
     if (
-      pendingBytes < this.#flushBytes && performance.now() < this.#flushDue &&
-      !this.#pendingIsLarge()
+      performance.now() < this.#flushDue &&
+      this.#pendingBytes() < this.#flushBytes
     ) return;
     try {
       this.flush();
@@ -881,17 +892,15 @@ export class Store {
   }
 
   /**
-   * Whether the rows waiting in memory hold more than MAX_PENDING_CELLS
-   * cells: a loop logging millions of rows a second then flushes before
-   * `flushMs`, so that a writer's memory stays bounded (each batch still
-   * carries megabytes, so the disk writes per row do not grow).
+   * About how many bytes the rows waiting in memory take, packed, in every
+   * table: past `flushBytes` a loop logging millions of rows a second
+   * flushes before `flushMs`, so that a writer's memory stays bounded (each
+   * batch still carries megabytes, so the disk writes per row do not grow).
    */
-  #pendingIsLarge(): boolean {
-    let cells = 0;
-    for (const table of this.#tables.values()) {
-      cells += table.pendingCount * Object.keys(table.schema).length;
-    }
-    return cells >= MAX_PENDING_CELLS;
+  #pendingBytes(): number {
+    let bytes = 0;
+    for (const table of this.#tables.values()) bytes += table.pendingBytes;
+    return bytes;
   }
 
   #schedule(): void {
@@ -983,22 +992,25 @@ export class Store {
 
   /**
    * The layout a table's next rows are written in: the one in use, or that
-   * of `store.h5`, or a new one; string columns widen when `cells` (one
-   * column each, in schema order) hold wider values.
+   * of `store.h5`, or a new one; string columns widen when the rows need
+   * more than their width (`widths`: the widest value of each column, in
+   * schema order, in UTF-8 bytes).
    */
-  #layoutFor(table: Table, cells: readonly CellColumn[]): RowLayout {
+  #layoutFor(table: Table, widths: readonly number[]): RowLayout {
     const name = table.name;
     const schemaNames = Object.keys(table.schema);
     let layout: RowLayout | undefined = this.#writeLayouts.get(name);
     if (layout === undefined) {
       layout = withTableFile(this.storePath, (file) =>
         this.#fileLayout(file, name)) ??
-        planLayout(name, newColumns(table.schema, cells as Cell[][]));
+        planLayout(name, newColumns(table.schema, widths));
     }
-    const wide = widthsExceeded(
-      layout,
-      reorder(cells as Cell[][], schemaNames, columnNames(layout)),
-    );
+    const wide = new Map<string, number>();
+    for (const slot of layout.columns) {
+      if (slot.kind !== "str") continue;
+      const widest = widths[schemaNames.indexOf(slot.name)];
+      if (widest > slot.size) wide.set(slot.name, widest);
+    }
     if (wide.size > 0) {
       // numeric widths stay (a Python table's int8 stays int8)
       const columns = columnsOf(layout).map((column): NewColumn => ({
@@ -1036,15 +1048,33 @@ export class Store {
     };
   }
 
-  /** Packs a table's pending rows as one journal batch, widening string columns when needed. */
+  /**
+   * Packs a table's pending rows as one journal batch, straight from their
+   * packed columns into the journal record, widening string columns when
+   * needed.
+   */
   #batchOf(table: Table): JournalBatch {
-    const cells = table.pendingColumns;
-    return this.#batch(
+    const pending = table.pendingBatch;
+    const names = Object.keys(table.schema);
+    const layout = this.#layoutFor(
       table,
-      this.#layoutFor(table, cells),
-      cells,
-      table.storedRows,
+      names.map((_, c) => pending.widest(c)),
     );
+    const { rowSize, indexOffset, columns } = layout;
+    const start = table.storedRows;
+    return framedBatch({
+      table: table.name,
+      schema: { ...table.schema },
+      start,
+      count: pending.count,
+      layout: { rowSize, indexOffset, columns },
+    }, (rows) =>
+      pending.encode(
+        layout,
+        columns.map((slot) => names.indexOf(slot.name)),
+        start,
+        rows,
+      ));
   }
 
   /**
@@ -1056,7 +1086,7 @@ export class Store {
    */
   #appendColumns(table: Table, cells: CellColumn[], count: number): void {
     this.#writePending();
-    const layout = this.#layoutFor(table, cells);
+    const layout = this.#layoutFor(table, widthsOf(table.schema, cells));
     let done = 0;
     while (done < count) {
       const group: JournalBatch[] = [];
