@@ -112,3 +112,27 @@ Deno.test("SIGTERM stops a loop that never awaits within a second, with every ro
     `the last row on disk is ${killedAt - last} ms older than the signal`,
   );
 });
+
+Deno.test("the signal watcher thread starts only once a loop has run BUSY_LOOP_MS without awaiting", async () => {
+  const { BUSY_LOOP_MS, watcherArmed } = await import(
+    "../src/run/exit_hooks.ts"
+  );
+  const dir = await Deno.makeTempDir();
+  {
+    using store = await Store.open(dir, "run", { flushMs: 600_000 });
+    const t = store.addTable("t", { i: "int" });
+    // a loop that awaits every 1,000 rows: the main thread's listeners serve it
+    let i = 0;
+    const end = performance.now() + 2 * BUSY_LOOP_MS;
+    while (performance.now() < end) {
+      for (let k = 0; k < 1000; k++) t.appendRow({ i: i++ });
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    assertEquals(watcherArmed(), false);
+    // one that never awaits: the first clock check past BUSY_LOOP_MS starts it
+    const busyEnd = performance.now() + 2 * BUSY_LOOP_MS;
+    while (performance.now() < busyEnd) t.appendRow({ i: i++ });
+    assertEquals(watcherArmed(), true);
+  }
+  assertEquals(watcherArmed(), false); // disarmed with the last store
+});
