@@ -14,6 +14,7 @@ import {
   decodeRows,
   encodeRows,
   type FrameTable,
+  NAN_REP,
   type NewColumn,
   type RowLayout,
   type StoredKind,
@@ -337,20 +338,43 @@ function inSchemaOrder(
   return reorder(cells, columnNames(layout), Object.keys(schema));
 }
 
-/** `widths`: the widest value of each column (schema order), in UTF-8 bytes. */
-function newColumns(schema: Schema, widths: readonly number[]): NewColumn[] {
+/**
+ * The UTF-8 bytes the widest value of string column `column` (schema
+ * order) takes when that is more than `atMost`; otherwise any number up to
+ * `atMost` (the values fit, and need not be measured exactly).
+ */
+type Widest = (column: number, atMost: number) => number;
+
+/** The smallest width `roomyWidth` gives. */
+const MIN_ROOMY_WIDTH = roomyWidth(0);
+
+function newColumns(schema: Schema, widest: Widest): NewColumn[] {
   return Object.entries(schema).map(([name, kind], i) => {
     const stored = storedKind(kind);
     if (stored !== "str") return { name, kind: stored };
-    return { name, kind: stored, width: roomyWidth(widths[i]) };
+    return {
+      name,
+      kind: stored,
+      width: roomyWidth(widest(i, MIN_ROOMY_WIDTH)),
+    };
   });
 }
 
-/** The widest value of each string column of `cells` (schema order), in UTF-8 bytes; 0 for others. */
-function widthsOf(schema: Schema, cells: readonly CellColumn[]): number[] {
-  return Object.values(schema).map((kind, i) =>
-    storedKind(kind) === "str" ? widestString(cells[i] as string[]) : 0
-  );
+/**
+ * `Widest` of columns of cells: a UTF-16 unit takes 1 to 3 bytes of UTF-8,
+ * so the longest value bounds the width, and the UTF-8 of every value is
+ * measured only when 3 bytes a unit would not fit.
+ */
+function widestOfCells(cells: readonly CellColumn[]): Widest {
+  return (column, atMost) => {
+    const values = cells[column] as readonly (string | null)[];
+    let longest = 0;
+    for (let i = 0; i < values.length; i++) {
+      const n = (values[i] ?? NAN_REP).length;
+      if (n > longest) longest = n;
+    }
+    return 3 * longest <= atMost ? 3 * longest : widestString(values);
+  };
 }
 
 /**
@@ -993,23 +1017,22 @@ export class Store {
   /**
    * The layout a table's next rows are written in: the one in use, or that
    * of `store.h5`, or a new one; string columns widen when the rows need
-   * more than their width (`widths`: the widest value of each column, in
-   * schema order, in UTF-8 bytes).
+   * more than their width.
    */
-  #layoutFor(table: Table, widths: readonly number[]): RowLayout {
+  #layoutFor(table: Table, widest: Widest): RowLayout {
     const name = table.name;
     const schemaNames = Object.keys(table.schema);
     let layout: RowLayout | undefined = this.#writeLayouts.get(name);
     if (layout === undefined) {
       layout = withTableFile(this.storePath, (file) =>
         this.#fileLayout(file, name)) ??
-        planLayout(name, newColumns(table.schema, widths));
+        planLayout(name, newColumns(table.schema, widest));
     }
     const wide = new Map<string, number>();
     for (const slot of layout.columns) {
       if (slot.kind !== "str") continue;
-      const widest = widths[schemaNames.indexOf(slot.name)];
-      if (widest > slot.size) wide.set(slot.name, widest);
+      const width = widest(schemaNames.indexOf(slot.name), slot.size);
+      if (width > slot.size) wide.set(slot.name, width);
     }
     if (wide.size > 0) {
       // numeric widths stay (a Python table's int8 stays int8)
@@ -1065,7 +1088,7 @@ export class Store {
     const names = Object.keys(table.schema);
     const layout = this.#layoutFor(
       table,
-      names.map((_, c) => pending.widest(c)),
+      (c) => pending.widest(c),
     );
     const { rowSize, indexOffset, columns } = layout;
     const start = table.storedRows;
@@ -1096,7 +1119,7 @@ export class Store {
    */
   #appendColumns(table: Table, cells: CellColumn[], count: number): void {
     this.#writePending();
-    const layout = this.#layoutFor(table, widthsOf(table.schema, cells));
+    const layout = this.#layoutFor(table, widestOfCells(cells));
     const arenaSize = Math.min(
       count * layout.rowSize,
       APPEND_GROUP_BYTES + APPEND_SLICE_ROWS * layout.rowSize,
