@@ -444,3 +444,42 @@ Deno.test("flushBytes must be a positive number", async () => {
     "Cannot use flushBytes 0: expected a positive number of bytes",
   );
 });
+
+Deno.test("a row refused half-way leaves nothing behind: the next row is packed over it", async () => {
+  const dir = await Deno.makeTempDir();
+  {
+    using store = await Store.open(dir, "run");
+    const t = store.addTable("t", { tag: "str", big: "int", x: "float" });
+    t.appendRow({ tag: "a", big: 1, x: 0.5 });
+    // a bigint, a null tag and a wide tag taken before x is refused
+    assertThrows(
+      () => t.appendRow({ tag: null, big: 2n ** 60n, x: "no" as never }),
+      TypeError,
+      'column "x" of table "t"',
+    );
+    assertThrows(
+      () => t.appendRow({ tag: "w".repeat(100), big: 3, x: "no" as never }),
+      TypeError,
+      'column "x" of table "t"',
+    );
+    assertThrows(
+      () => t.appendRow({ tag: "b", big: 3 } as never),
+      RangeError,
+      'missing "x"',
+    );
+    assertEquals(t.nrows, 1);
+    t.appendRow({ tag: "é", big: 7, x: 1.5 });
+    const expected = [
+      { tag: "a", big: 1, x: 0.5 },
+      { tag: "é", big: 7, x: 1.5 },
+    ];
+    assertEquals(t.rows(), expected);
+    store.flush();
+    assertEquals(t.rows(), expected);
+  }
+  using reader = await Store.open(dir, "run", { mode: "r" });
+  assertEquals(reader.table("t").rows(), [
+    { tag: "a", big: 1, x: 0.5 },
+    { tag: "é", big: 7, x: 1.5 },
+  ]);
+});

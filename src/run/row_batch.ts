@@ -266,7 +266,9 @@ export class RowBatch {
   /** Takes the row being built. */
   commit(): void {
     let bytes = this.#fixedBytes;
-    for (const c of this.#strColumns) {
+    const strColumns = this.#strColumns;
+    for (let k = 0; k < strColumns.length; k++) {
+      const c = strColumns[k];
       const w = this.#staged[c];
       bytes += w;
       if (w > this.#widest[c]) this.#widest[c] = w;

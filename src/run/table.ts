@@ -256,19 +256,22 @@ export class Table<S extends Schema = Schema> {
       this.#push(this.#toCells(this.#checkWhole(row)));
       return;
     }
-    // each value is checked and packed at once; a bad or missing value
-    // leaves the row uncommitted, and the next row is packed over it
+    // a row of exactly the schema's columns (as many keys, none missing):
+    // each value is checked and packed at once, and a bad one leaves the
+    // row uncommitted (the next row is packed over it); any other row is
+    // checked as a whole, which names what is wrong
+    const names = this.#names;
+    const values = row as Record<string, unknown>;
+    let keys = 0;
+    for (const _ in values) keys++;
+    let whole = keys === names.length;
+    for (let i = 0; whole && i < names.length; i++) {
+      if (values[names[i]] === undefined) whole = false;
+    }
+    if (!whole) this.#checkWhole(row);
     const batch = this.#pending;
     batch.begin();
-    let given = 0;
-    for (const column in row) {
-      const i = this.#columnIndex(column);
-      const value = (row as Record<string, unknown>)[column];
-      if (value === undefined) continue;
-      batch.put(i, value);
-      given++;
-    }
-    if (given !== this.#names.length) this.#checkWhole(row);
+    for (let i = 0; i < names.length; i++) batch.put(i, values[names[i]]);
     batch.commit();
     this.#pushed();
   }
