@@ -483,3 +483,40 @@ Deno.test("a row refused half-way leaves nothing behind: the next row is packed 
     { tag: "é", big: 7, x: 1.5 },
   ]);
 });
+
+Deno.test("flushes pack their rows in one buffer, never over rows still waiting in the journal", async () => {
+  const dir = await Deno.makeTempDir();
+  const rows = (n: number, tag: string, from: number) =>
+    Array.from({ length: n }, (_, i) => ({ i: from + i, tag: `${tag}${i}` }));
+  const long = rows(500, "long-tag-".repeat(3), 0);
+  const middle = rows(300, "middle-", 500);
+  const short = rows(200, "s", 800);
+  using store = await Store.open(dir, "run", { flushMs: 600_000 });
+  const t = store.addTable("t", { i: "int", tag: "str" });
+  for (const row of long) t.appendRow(row);
+  store.flush(); // in store.h5: the buffer is free again
+  // a reader holding store.h5 (as pandas does) keeps the next rows in the journal
+  const held = Deno.openSync(join(dir, "run", "store.h5"), { read: true });
+  held.lockSync(false);
+  try {
+    for (const row of middle) t.appendRow(row);
+    store.flush();
+    for (const row of short) t.appendRow(row);
+    store.flush();
+    assertEquals(t.rows(), [...long, ...middle, ...short]);
+  } finally {
+    held.unlockSync();
+    held.close();
+  }
+  store.flush();
+  for (const row of rows(100, "x", 1000)) t.appendRow(row);
+  store.close();
+  using reader = await Store.open(dir, "run", { mode: "r" });
+  assertEquals(reader.table("t").rows(), [
+    ...long,
+    ...middle,
+    ...short,
+    ...rows(100, "x", 1000),
+  ]);
+  assertEquals(Deno.statSync(join(dir, "run", "store.h5.journal")).size, 0);
+});
