@@ -484,7 +484,7 @@ Deno.test("a row refused half-way leaves nothing behind: the next row is packed 
   ]);
 });
 
-Deno.test("flushes pack their rows in one buffer, never over rows still waiting in the journal", async () => {
+Deno.test("rows flushed while a reader holds store.h5 wait in the journal, and every row comes out once, in order", async () => {
   const dir = await Deno.makeTempDir();
   const rows = (n: number, tag: string, from: number) =>
     Array.from({ length: n }, (_, i) => ({ i: from + i, tag: `${tag}${i}` }));
@@ -494,7 +494,7 @@ Deno.test("flushes pack their rows in one buffer, never over rows still waiting 
   using store = await Store.open(dir, "run", { flushMs: 600_000 });
   const t = store.addTable("t", { i: "int", tag: "str" });
   for (const row of long) t.appendRow(row);
-  store.flush(); // in store.h5: the buffer is free again
+  store.flush(); // in store.h5
   // a reader holding store.h5 (as pandas does) keeps the next rows in the journal
   const held = Deno.openSync(join(dir, "run", "store.h5"), { read: true });
   held.lockSync(false);

@@ -425,10 +425,6 @@ export class Store {
   readonly #flushMs: number;
   #flushBytes = DEFAULT_FLUSH_BYTES;
   #timer: ReturnType<typeof setTimeout> | null = null;
-  /** The buffer journal records of pending rows are packed in (see `#frameBytes`). */
-  #frames: Uint8Array | null = null;
-  /** Whether no batch in `#unapplied` refers to `#frames`. */
-  #framesFree = true;
   #closed = false;
   /** `store.h5` was found empty or cut short (read as an empty run). */
   #halfMade = false;
@@ -1087,10 +1083,7 @@ export class Store {
    * packed columns into the journal record, widening string columns when
    * needed.
    */
-  #batchOf(
-    table: Table,
-    alloc: (size: number) => Uint8Array,
-  ): JournalBatch {
+  #batchOf(table: Table): JournalBatch {
     const pending = table.pendingBatch;
     const names = Object.keys(table.schema);
     const layout = this.#layoutFor(
@@ -1111,32 +1104,7 @@ export class Store {
         columns.map((slot) => names.indexOf(slot.name)),
         start,
         rows,
-      ), alloc);
-  }
-
-  /**
-   * Bytes for a journal record of pending rows: from `#frames` (zeroed)
-   * while it has room and no batch in `#unapplied` still refers to it, so
-   * that a run flushing every `flushMs` packs its rows in the same warm
-   * memory each time (a new buffer costs a page fault a page, and the
-   * collector's time). `at` is the bytes taken from it by this flush.
-   */
-  #frameBytes(size: number, at: { used: number }): Uint8Array {
-    if (!this.#framesFree) return new Uint8Array(size);
-    if (this.#frames === null || at.used + size > this.#frames.length) {
-      if (at.used > 0) return new Uint8Array(size);
-      // the first record of this flush: the buffer grows to take it
-      const bytes = new Uint8Array(
-        Math.max(size, 2 * (this.#frames?.length ?? 0)),
-      );
-      this.#frames = bytes;
-      at.used = size;
-      return bytes.subarray(0, size);
-    }
-    const bytes = this.#frames.subarray(at.used, at.used + size);
-    bytes.fill(0);
-    at.used += size;
-    return bytes;
+      ));
   }
 
   /**
@@ -1270,13 +1238,7 @@ export class Store {
     this.#objectFiles.flush(); // the files of PICKLE cells before the rows naming them
     const dirty = [...this.#tables.values()].filter((t) => t.pendingCount > 0);
     if (dirty.length === 0) return;
-    // the batches that used #frames are gone once the journal is applied
-    if (this.#unapplied.length === 0) this.#framesFree = true;
-    const at = { used: 0 };
-    const batches = dirty.map((t) =>
-      this.#batchOf(t, (size) => this.#frameBytes(size, at))
-    );
-    if (at.used > 0) this.#framesFree = false;
+    const batches = dirty.map((t) => this.#batchOf(t));
     this.#journal!.append(batches);
     for (const table of dirty) table.markWritten();
     this.#unapplied.push(...batches);
