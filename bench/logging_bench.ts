@@ -13,7 +13,12 @@ const RUNS = 3;
 
 const script = new URL("./_log_rows_fresh.ts", import.meta.url).pathname;
 
-async function fresh(rows: number, how: string): Promise<number> {
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
+async function fresh(rows: number, how: string): Promise<Timing> {
   const dir = await Deno.makeTempDir({ prefix: "cox-log-bench-" });
   try {
     const out = await new Deno.Command(Deno.execPath(), {
@@ -22,7 +27,7 @@ async function fresh(rows: number, how: string): Promise<number> {
       stderr: "inherit",
     }).output();
     if (!out.success) throw new Error(`${script} failed (${out.code})`);
-    return JSON.parse(new TextDecoder().decode(out.stdout)).ms;
+    return JSON.parse(new TextDecoder().decode(out.stdout));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -49,11 +54,28 @@ async function median(body: () => Promise<number>): Promise<number> {
   return times[Math.floor(times.length / 2)];
 }
 
+/** Medians of wall and CPU time over RUNS fresh processes. */
+async function medians(rows: number, how: string): Promise<Timing> {
+  const runs: Timing[] = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await fresh(rows, how));
+  const mid = (values: number[]) =>
+    values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return {
+    ms: mid(runs.map((r) => r.ms)),
+    cpuMs: mid(runs.map((r) => r.cpuMs)),
+  };
+}
+
+const load = () => Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
+
 const mrs = (rows: number, ms: number) =>
   `${(rows / ms / 1000).toFixed(2)} M rows/s`;
 
-const rowMs = await median(() => fresh(ROWS, "rows"));
-const columnsMs = await median(() => fresh(BULK_ROWS, "columns"));
+const loadBefore = load();
+const rowRuns = await medians(ROWS, "rows");
+const columnRuns = await medians(BULK_ROWS, "columns");
+const rowMs = rowRuns.ms;
+const columnsMs = columnRuns.ms;
 const cox = await findPython(["pandas", "tables"]);
 const h5py = await findPython(["h5py", "numpy"]);
 const coxRowS = cox === null
@@ -66,16 +88,20 @@ const h5pyS = h5py === null
   );
 
 console.log(
-  `\nlogging (fresh processes, medians of ${RUNS}):\n` +
+  `\nlogging (fresh processes, medians of ${RUNS}; load average ${loadBefore} before, ${load()} after):\n` +
     `  (a) appendRow ${ROWS} rows, unique tags, Store.open..close(): ` +
-    `${rowMs.toFixed(0)} ms = ${mrs(ROWS, rowMs)}` +
+    `${rowMs.toFixed(0)} ms (CPU ${rowRuns.cpuMs.toFixed(0)} ms) = ${
+      mrs(ROWS, rowMs)
+    }` +
     (coxRowS === null
       ? ""
       : `; cox per-row append: ${(1 / coxRowS).toFixed(0)} rows/s, so ${
         (ROWS / rowMs * 1000 * coxRowS).toFixed(0)
       }x`) +
     `\n  (b) appendColumns ${BULK_ROWS} rows + close(): ` +
-    `${columnsMs.toFixed(0)} ms = ${mrs(BULK_ROWS, columnsMs)}` +
+    `${columnsMs.toFixed(0)} ms (CPU ${columnRuns.cpuMs.toFixed(0)} ms) = ${
+      mrs(BULK_ROWS, columnsMs)
+    }` +
     (h5pyS === null
       ? ""
       : `; h5py bulk write: ${h5pyS.toFixed(0)} ms, so ${

@@ -60,6 +60,33 @@ Deno.test("appendColumns: a long append spans journal slices and a staged row st
   assertEquals(rows[n], { loss: -1, epoch: -1, tag: "staged" });
 });
 
+Deno.test("appendColumns: groups past APPEND_GROUP_BYTES reuse one buffer, and no group keeps bytes of the one before", async () => {
+  const { APPEND_GROUP_BYTES } = await import("../src/run/store.ts");
+  const dir = await Deno.makeTempDir();
+  // rows of 8 (index) + 8 + 32 bytes: this many make three groups
+  const n = Math.ceil((2.5 * APPEND_GROUP_BYTES) / 48);
+  const x = new Float64Array(n).map((_, i) => i);
+  // long text in the first group, one letter after: a stale byte would show
+  const tag = Array.from(
+    { length: n },
+    (_, i) => i < n / 3 ? `long-tag-${String(i).padStart(20, "x")}` : "s",
+  );
+  {
+    using store = await Store.open(dir, "run");
+    store.addTable("t", { x: "float", tag: "str" }).appendColumns({ x, tag });
+  }
+  using reader = await Store.open(dir, "run", { mode: "r" });
+  const t = reader.table("t");
+  assertEquals(t.nrows, n);
+  for (const i of [0, Math.floor(n / 3) - 1, Math.ceil(n / 3), n - 1]) {
+    assertEquals(t.rows({ start: i, stop: i + 1 }), [{ x: i, tag: tag[i] }]);
+  }
+  // every row of the later groups, whole
+  const late = t.columns({ start: Math.ceil(n / 3) });
+  assertEquals(late.tag.every((s) => s === "s"), true);
+  assertEquals(late.x[late.x.length - 1], n - 1);
+});
+
 Deno.test("appendColumns: a bad column or value throws, naming it, and appends nothing", async () => {
   const dir = await Deno.makeTempDir();
   using store = await Store.open(dir, "run");

@@ -112,3 +112,31 @@ Deno.test("SIGTERM stops a loop that never awaits within a second, with every ro
     `the last row on disk is ${killedAt - last} ms older than the signal`,
   );
 });
+
+Deno.test("the signal watcher thread starts only once a loop has run BUSY_LOOP_MS without awaiting", async () => {
+  const { BUSY_LOOP_MS, watcherArmed } = await import(
+    "../src/run/exit_hooks.ts"
+  );
+  const dir = await Deno.makeTempDir();
+  {
+    using store = await Store.open(dir, "run", { flushMs: 600_000 });
+    const t = store.addTable("t", { i: "int" });
+    // a loop that awaits every 300 rows: the main thread's listeners serve it
+    let i = 0;
+    const end = performance.now() + 2 * BUSY_LOOP_MS;
+    while (performance.now() < end) {
+      for (let k = 0; k < 300; k++) t.appendRow({ i: i++ });
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    assertEquals(watcherArmed(), false);
+    // one that never awaits: a clock check past BUSY_LOOP_MS starts it (the
+    // loop runs until then, however slowly a loaded machine lets it run)
+    const busyStart = performance.now();
+    while (!watcherArmed() && performance.now() - busyStart < 20_000) {
+      t.appendRow({ i: i++ });
+    }
+    assertEquals(watcherArmed(), true);
+    assertOk(performance.now() - busyStart >= BUSY_LOOP_MS);
+  }
+  assertEquals(watcherArmed(), false); // disarmed with the last store
+});

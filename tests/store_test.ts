@@ -444,3 +444,79 @@ Deno.test("flushBytes must be a positive number", async () => {
     "Cannot use flushBytes 0: expected a positive number of bytes",
   );
 });
+
+Deno.test("a row refused half-way leaves nothing behind: the next row is packed over it", async () => {
+  const dir = await Deno.makeTempDir();
+  {
+    using store = await Store.open(dir, "run");
+    const t = store.addTable("t", { tag: "str", big: "int", x: "float" });
+    t.appendRow({ tag: "a", big: 1, x: 0.5 });
+    // a bigint, a null tag and a wide tag taken before x is refused
+    assertThrows(
+      () => t.appendRow({ tag: null, big: 2n ** 60n, x: "no" as never }),
+      TypeError,
+      'column "x" of table "t"',
+    );
+    assertThrows(
+      () => t.appendRow({ tag: "w".repeat(100), big: 3, x: "no" as never }),
+      TypeError,
+      'column "x" of table "t"',
+    );
+    assertThrows(
+      () => t.appendRow({ tag: "b", big: 3 } as never),
+      RangeError,
+      'missing "x"',
+    );
+    assertEquals(t.nrows, 1);
+    t.appendRow({ tag: "é", big: 7, x: 1.5 });
+    const expected = [
+      { tag: "a", big: 1, x: 0.5 },
+      { tag: "é", big: 7, x: 1.5 },
+    ];
+    assertEquals(t.rows(), expected);
+    store.flush();
+    assertEquals(t.rows(), expected);
+  }
+  using reader = await Store.open(dir, "run", { mode: "r" });
+  assertEquals(reader.table("t").rows(), [
+    { tag: "a", big: 1, x: 0.5 },
+    { tag: "é", big: 7, x: 1.5 },
+  ]);
+});
+
+Deno.test("rows flushed while a reader holds store.h5 wait in the journal, and every row comes out once, in order", async () => {
+  const dir = await Deno.makeTempDir();
+  const rows = (n: number, tag: string, from: number) =>
+    Array.from({ length: n }, (_, i) => ({ i: from + i, tag: `${tag}${i}` }));
+  const long = rows(500, "long-tag-".repeat(3), 0);
+  const middle = rows(300, "middle-", 500);
+  const short = rows(200, "s", 800);
+  using store = await Store.open(dir, "run", { flushMs: 600_000 });
+  const t = store.addTable("t", { i: "int", tag: "str" });
+  for (const row of long) t.appendRow(row);
+  store.flush(); // in store.h5
+  // a reader holding store.h5 (as pandas does) keeps the next rows in the journal
+  const held = Deno.openSync(join(dir, "run", "store.h5"), { read: true });
+  held.lockSync(false);
+  try {
+    for (const row of middle) t.appendRow(row);
+    store.flush();
+    for (const row of short) t.appendRow(row);
+    store.flush();
+    assertEquals(t.rows(), [...long, ...middle, ...short]);
+  } finally {
+    held.unlockSync();
+    held.close();
+  }
+  store.flush();
+  for (const row of rows(100, "x", 1000)) t.appendRow(row);
+  store.close();
+  using reader = await Store.open(dir, "run", { mode: "r" });
+  assertEquals(reader.table("t").rows(), [
+    ...long,
+    ...middle,
+    ...short,
+    ...rows(100, "x", 1000),
+  ]);
+  assertEquals(Deno.statSync(join(dir, "run", "store.h5.journal")).size, 0);
+});

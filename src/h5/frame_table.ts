@@ -608,16 +608,18 @@ export function widthsExceeded(
 
 /**
  * Packs rows (one array per column, in column order) into the table's raw
- * layout, numbering them from `firstIndex`. Widths must have been checked.
+ * layout, numbering them from `firstIndex`, in `out` when given (zeroed,
+ * of the rows' length). Widths must have been checked.
  */
 export function encodeRows(
   table: RowLayout,
   columns: Cell[][],
   firstIndex: number,
+  out?: Uint8Array,
 ): Uint8Array {
   const n = columns.length > 0 ? columns[0].length : 0;
-  const bytes = new Uint8Array(n * table.rowSize);
-  const view = new DataView(bytes.buffer);
+  const bytes = out ?? new Uint8Array(n * table.rowSize);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const step = table.rowSize;
   // row numbers are below 2^53: two 32-bit halves, no bigint
   for (let i = 0, o = table.indexOffset; i < n; i++, o += step) {

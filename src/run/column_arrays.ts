@@ -154,7 +154,9 @@ function checkColumn(
     return values;
   }
   const keep = kind === "int" && isIntArray(values);
-  const out: Cell[] = keep ? [] : new Array(n);
+  // the cells, made only once a value differs from the one given (a plain
+  // array of valid strings, numbers or booleans is used as it is)
+  let out: Cell[] | null = null;
   let i = 0;
   try {
     if (keep) {
@@ -165,13 +167,19 @@ function checkColumn(
       return values as IntArray;
     }
     if (OBJECT_KINDS.has(kind)) {
+      out = new Array(n);
       for (; i < n; i++) {
         checkValue(table, column, kind, values[i], numpy);
         out[i] = serialize(column, kind, values[i]);
       }
     } else {
       for (; i < n; i++) {
-        out[i] = checkValue(table, column, kind, values[i], numpy) as Cell;
+        const value = values[i];
+        const cell = checkValue(table, column, kind, value, numpy) as Cell;
+        if (cell !== value && out === null) {
+          out = Array.from({ length: i }, (_, k) => values[k] as Cell);
+        }
+        if (out !== null) out.push(cell);
       }
     }
   } catch (error) {
@@ -183,5 +191,8 @@ function checkColumn(
       { cause: error },
     );
   }
-  return out;
+  return out ??
+    (Array.isArray(values)
+      ? values as Cell[]
+      : Array.from(values as ArrayLike<Cell>));
 }

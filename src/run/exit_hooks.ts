@@ -10,6 +10,11 @@
  * (its own thread and event loop) listens too, and writes the signal's exit
  * code into shared memory; the stores read it at their clock checks
  * (`exitIfSignalled`, a few nanoseconds) and exit from inside the loop.
+ * The Worker costs a few hundred ms of CPU to start, so it is started only
+ * when a clock check finds that the event loop has not turned for
+ * BUSY_LOOP_MS (a loop that does await is served by the main thread's
+ * listeners); a signal in a busy loop's first BUSY_LOOP_MS is handled once
+ * the loop awaits.
  *
  * @module
  */
@@ -69,6 +74,16 @@ parentPort.on("message", (arm) => {
 setInterval(() => {}, 1 << 30);
 `;
 let watcher: Worker | null = null;
+/** Whether the watcher listens (a store or writer is held, and a loop was found busy). */
+let armed = false;
+
+/** How long the event loop must not have turned before the watcher is started, in ms. */
+export const BUSY_LOOP_MS = 200;
+/** When the first clock check since the event loop last turned came (-1: none yet). */
+let busySince = -1;
+const turned = () => {
+  busySince = -1;
+};
 
 /** Arms or disarms the watcher, started once per process (a start costs a few hundred ms). */
 function watchSignals(arm: boolean): void {
@@ -92,17 +107,39 @@ function watchSignals(arm: boolean): void {
 /**
  * At a store's clock check: when a SIGINT/SIGTERM came while the main thread
  * was busy, writes every store and exits as the signal would have (130/143).
+ * Starts the watcher when the event loop has not turned for BUSY_LOOP_MS.
  */
 export function exitIfSignalled(): void {
   const code = Atomics.load(signalled, 0);
-  if (code === 0 || open.size === 0) return;
-  flushAll();
-  Deno.exit(code);
+  if (code !== 0 && open.size > 0) {
+    flushAll();
+    Deno.exit(code);
+  }
+  if (armed || open.size === 0) return;
+  const now = performance.now();
+  if (busySince < 0) {
+    // a timer runs when the event loop turns, as a signal listener would
+    busySince = now;
+    Deno.unrefTimer(setTimeout(turned, 0));
+  } else if (now - busySince >= BUSY_LOOP_MS) {
+    armed = true;
+    watchSignals(true);
+  }
+}
+
+/** Whether the watcher thread listens for signals (for tests). */
+export function watcherArmed(): boolean {
+  return armed;
 }
 
 function install(): void {
   Atomics.store(signalled, 0, 0);
-  watchSignals(true);
+  busySince = -1;
+  if (watcher !== null) {
+    // started already in this process: arming it costs a message
+    armed = true;
+    watchSignals(true);
+  }
   for (const event of EVENTS) globalThis.addEventListener(event, flushAll);
   for (const [signal, code] of SIGNALS) {
     const handler = () => {
@@ -119,7 +156,8 @@ function install(): void {
 }
 
 function uninstall(): void {
-  watchSignals(false);
+  if (armed) watchSignals(false);
+  armed = false;
   for (const event of EVENTS) globalThis.removeEventListener(event, flushAll);
   for (const [signal, handler] of handlers) {
     Deno.removeSignalListener(signal, handler);

@@ -34,6 +34,8 @@ export interface JournalBatch {
   layout: RowLayout;
   /** The rows, packed as `layout` says. */
   bytes: Uint8Array;
+  /** The batch's journal record, sealed, when it was packed in it (`framedBatch`). */
+  frame?: Uint8Array;
 }
 
 interface BatchHeader {
@@ -52,6 +54,7 @@ const decoder = new TextDecoder();
 
 /** Frames a batch: a u32 header length, the header as JSON, then the rows. */
 export function encodeBatch(batch: JournalBatch): Uint8Array {
+  if (batch.frame !== undefined) return batch.frame;
   const header: BatchHeader = {
     v: 1,
     table: batch.table,
@@ -74,6 +77,41 @@ export function encodeBatch(batch: JournalBatch): Uint8Array {
   frame.set(batch.bytes, RECORD_HEADER_BYTES + 4 + json.length);
   sealRecord(frame, view, 0, length);
   return frame;
+}
+
+/**
+ * A batch packed straight into its journal record: `fill` writes the rows
+ * into the (zeroed) bytes they take in the record, which is then sealed, so
+ * the rows are written once in memory and `bytes` is a view of the record.
+ * `alloc` gives the record's zeroed bytes (by default a new array).
+ */
+export function framedBatch(
+  batch: Omit<JournalBatch, "bytes" | "frame">,
+  fill: (rows: Uint8Array) => void,
+  alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+): JournalBatch {
+  const header: BatchHeader = {
+    v: 1,
+    table: batch.table,
+    schema: batch.schema,
+    start: batch.start,
+    count: batch.count,
+    rowSize: batch.layout.rowSize,
+    indexOffset: batch.layout.indexOffset,
+    columns: batch.layout.columns,
+  };
+  const json = encoder.encode(JSON.stringify(header));
+  const rowBytes = batch.count * batch.layout.rowSize;
+  const length = 4 + json.length + rowBytes;
+  const frame = alloc(RECORD_HEADER_BYTES + length + RECORD_FOOTER_BYTES);
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  view.setUint32(RECORD_HEADER_BYTES, json.length, true);
+  frame.set(json, RECORD_HEADER_BYTES + 4);
+  const at = RECORD_HEADER_BYTES + 4 + json.length;
+  const bytes = frame.subarray(at, at + rowBytes);
+  fill(bytes);
+  sealRecord(frame, view, 0, length);
+  return { ...batch, bytes, frame };
 }
 
 function decodeBatch(

@@ -14,11 +14,11 @@ import {
   decodeRows,
   encodeRows,
   type FrameTable,
+  NAN_REP,
   type NewColumn,
   type RowLayout,
   type StoredKind,
   widestString,
-  widthsExceeded,
 } from "../h5/frame_table.ts";
 import {
   h5TableFile,
@@ -51,7 +51,12 @@ import {
   withStoreForReading,
 } from "./in_place.ts";
 import { coxData, numpyTypes, schemaFromCoxData } from "../cox_data.ts";
-import { type JournalBatch, JournalWriter, readJournal } from "./journal.ts";
+import {
+  framedBatch,
+  type JournalBatch,
+  JournalWriter,
+  readJournal,
+} from "./journal.ts";
 import type { CellColumn } from "./column_arrays.ts";
 import { RunLock } from "./run_lock.ts";
 import { patchFromUndo, readUndo } from "./undo_log.ts";
@@ -79,9 +84,6 @@ import { checkInsideRun, makeDirInsideRun } from "./inside_run.ts";
 import { warn } from "../warn.ts";
 import { renderStore } from "../render.ts";
 
-/** Cells pending in memory past which a flush comes before `flushMs` (about 4 MB of packed rows). */
-const MAX_PENDING_CELLS = 1 << 18;
-
 /** File and folder names inside a run, as cox names them. */
 export const STORE_BASENAME = "store.h5";
 export const SAVE_DIR = "save";
@@ -99,8 +101,12 @@ function sliceOf(column: CellColumn, from: number, to: number): CellColumn {
     : (column as Cell[]).slice(from, to);
 }
 
-/** `StoreOptions.flushBytes` by default. */
-export const DEFAULT_FLUSH_BYTES = 32 << 20;
+/**
+ * `StoreOptions.flushBytes` by default: the bytes of packed rows, of every
+ * table together, that wait in memory before a flush comes ahead of
+ * `flushMs`.
+ */
+export const DEFAULT_FLUSH_BYTES = 16 << 20;
 
 /** The journal of flushed rows not yet in `store.h5`. */
 export const JOURNAL_SUFFIX = ".journal";
@@ -128,9 +134,11 @@ export interface StoreOptions {
   /** Longest time flushed rows wait in memory before they are written, in ms (default 1000). */
   flushMs?: number;
   /**
-   * Most bytes (about) of rows a table keeps in memory before they are
-   * written, whatever `flushMs` says (default 32 MiB), so memory stays
-   * bounded in a fast loop.
+   * Most bytes (about) of rows the store keeps in memory, its tables
+   * together, before they are written, whatever `flushMs` says (default
+   * 16 MiB), so memory stays bounded in a fast loop. Rows are counted as
+   * packed: 8 bytes a number and the row's index, 1 a boolean, 4 plus the
+   * UTF-8 bytes a string.
    */
   flushBytes?: number;
 }
@@ -330,16 +338,43 @@ function inSchemaOrder(
   return reorder(cells, columnNames(layout), Object.keys(schema));
 }
 
-function newColumns(schema: Schema, cells: readonly Cell[][]): NewColumn[] {
+/**
+ * The UTF-8 bytes the widest value of string column `column` (schema
+ * order) takes when that is more than `atMost`; otherwise any number up to
+ * `atMost` (the values fit, and need not be measured exactly).
+ */
+type Widest = (column: number, atMost: number) => number;
+
+/** The smallest width `roomyWidth` gives. */
+const MIN_ROOMY_WIDTH = roomyWidth(0);
+
+function newColumns(schema: Schema, widest: Widest): NewColumn[] {
   return Object.entries(schema).map(([name, kind], i) => {
     const stored = storedKind(kind);
     if (stored !== "str") return { name, kind: stored };
     return {
       name,
       kind: stored,
-      width: roomyWidth(widestString(cells[i] as string[])),
+      width: roomyWidth(widest(i, MIN_ROOMY_WIDTH)),
     };
   });
+}
+
+/**
+ * `Widest` of columns of cells: a UTF-16 unit takes 1 to 3 bytes of UTF-8,
+ * so the longest value bounds the width, and the UTF-8 of every value is
+ * measured only when 3 bytes a unit would not fit.
+ */
+function widestOfCells(cells: readonly CellColumn[]): Widest {
+  return (column, atMost) => {
+    const values = cells[column] as readonly (string | null)[];
+    let longest = 0;
+    for (let i = 0; i < values.length; i++) {
+      const n = (values[i] ?? NAN_REP).length;
+      if (n > longest) longest = n;
+    }
+    return 3 * longest <= atMost ? 3 * longest : widestString(values);
+  };
 }
 
 /**
@@ -437,7 +472,7 @@ export class Store {
       countStored: (table) => this.#countStored(table),
       tableObjectDir: this.tableObjectDir,
       rowsPending: () => this.#schedule(),
-      flushIfDue: (pendingBytes) => this.#flushIfDue(pendingBytes),
+      flushIfDue: () => this.#flushIfDue(),
       appendColumns: (table, cells, count) =>
         this.#appendColumns(table, cells, count),
     };
@@ -865,12 +900,12 @@ export class Store {
    * lets the timer run, so the clock is checked here too, and so is a
    * signal that the loop kept the exit hooks from seeing.
    */
-  #flushIfDue(pendingBytes: number): void {
+  #flushIfDue(): void {
     exitIfSignalled();
     if (this.#closed) return;
     if (
-      pendingBytes < this.#flushBytes && performance.now() < this.#flushDue &&
-      !this.#pendingIsLarge()
+      performance.now() < this.#flushDue &&
+      this.#pendingBytes() < this.#flushBytes
     ) return;
     try {
       this.flush();
@@ -881,17 +916,15 @@ export class Store {
   }
 
   /**
-   * Whether the rows waiting in memory hold more than MAX_PENDING_CELLS
-   * cells: a loop logging millions of rows a second then flushes before
-   * `flushMs`, so that a writer's memory stays bounded (each batch still
-   * carries megabytes, so the disk writes per row do not grow).
+   * About how many bytes the rows waiting in memory take, packed, in every
+   * table: past `flushBytes` a loop logging millions of rows a second
+   * flushes before `flushMs`, so that a writer's memory stays bounded (each
+   * batch still carries megabytes, so the disk writes per row do not grow).
    */
-  #pendingIsLarge(): boolean {
-    let cells = 0;
-    for (const table of this.#tables.values()) {
-      cells += table.pendingCount * Object.keys(table.schema).length;
-    }
-    return cells >= MAX_PENDING_CELLS;
+  #pendingBytes(): number {
+    let bytes = 0;
+    for (const table of this.#tables.values()) bytes += table.pendingBytes;
+    return bytes;
   }
 
   #schedule(): void {
@@ -983,22 +1016,24 @@ export class Store {
 
   /**
    * The layout a table's next rows are written in: the one in use, or that
-   * of `store.h5`, or a new one; string columns widen when `cells` (one
-   * column each, in schema order) hold wider values.
+   * of `store.h5`, or a new one; string columns widen when the rows need
+   * more than their width.
    */
-  #layoutFor(table: Table, cells: readonly CellColumn[]): RowLayout {
+  #layoutFor(table: Table, widest: Widest): RowLayout {
     const name = table.name;
     const schemaNames = Object.keys(table.schema);
     let layout: RowLayout | undefined = this.#writeLayouts.get(name);
     if (layout === undefined) {
       layout = withTableFile(this.storePath, (file) =>
         this.#fileLayout(file, name)) ??
-        planLayout(name, newColumns(table.schema, cells as Cell[][]));
+        planLayout(name, newColumns(table.schema, widest));
     }
-    const wide = widthsExceeded(
-      layout,
-      reorder(cells as Cell[][], schemaNames, columnNames(layout)),
-    );
+    const wide = new Map<string, number>();
+    for (const slot of layout.columns) {
+      if (slot.kind !== "str") continue;
+      const width = widest(schemaNames.indexOf(slot.name), slot.size);
+      if (width > slot.size) wide.set(slot.name, width);
+    }
     if (wide.size > 0) {
       // numeric widths stay (a Python table's int8 stays int8)
       const columns = columnsOf(layout).map((column): NewColumn => ({
@@ -1013,12 +1048,16 @@ export class Store {
     return layout;
   }
 
-  /** One journal batch of `cells` (schema order), its first row numbered `start`. */
+  /**
+   * One journal batch of `cells` (schema order), its first row numbered
+   * `start`, packed straight into its record (whose bytes `alloc` gives).
+   */
   #batch(
     table: Table,
     layout: RowLayout,
     cells: readonly CellColumn[],
     start: number,
+    alloc?: (size: number) => Uint8Array,
   ): JournalBatch {
     const ordered = reorder(
       cells as Cell[][],
@@ -1026,25 +1065,46 @@ export class Store {
       columnNames(layout),
     );
     const { rowSize, indexOffset, columns } = layout;
-    return {
+    return framedBatch(
+      {
+        table: table.name,
+        schema: { ...table.schema },
+        start,
+        count: cells.length > 0 ? cells[0].length : 0,
+        layout: { rowSize, indexOffset, columns },
+      },
+      (rows) => encodeRows(layout, ordered, start, rows),
+      alloc,
+    );
+  }
+
+  /**
+   * Packs a table's pending rows as one journal batch, straight from their
+   * packed columns into the journal record, widening string columns when
+   * needed.
+   */
+  #batchOf(table: Table): JournalBatch {
+    const pending = table.pendingBatch;
+    const names = Object.keys(table.schema);
+    const layout = this.#layoutFor(
+      table,
+      (c) => pending.widest(c),
+    );
+    const { rowSize, indexOffset, columns } = layout;
+    const start = table.storedRows;
+    return framedBatch({
       table: table.name,
       schema: { ...table.schema },
       start,
-      count: cells.length > 0 ? cells[0].length : 0,
+      count: pending.count,
       layout: { rowSize, indexOffset, columns },
-      bytes: encodeRows(layout, ordered, start),
-    };
-  }
-
-  /** Packs a table's pending rows as one journal batch, widening string columns when needed. */
-  #batchOf(table: Table): JournalBatch {
-    const cells = table.pendingColumns;
-    return this.#batch(
-      table,
-      this.#layoutFor(table, cells),
-      cells,
-      table.storedRows,
-    );
+    }, (rows) =>
+      pending.encode(
+        layout,
+        columns.map((slot) => names.indexOf(slot.name)),
+        start,
+        rows,
+      ));
   }
 
   /**
@@ -1053,10 +1113,32 @@ export class Store {
    * into `store.h5` every `APPEND_GROUP_BYTES`, so memory stays bounded
    * whatever the length. When a group cannot be journaled, the groups
    * before it stay appended and the error says how many rows they hold.
+   * A group's records are packed in one buffer, used again by the next
+   * group once the group is in `store.h5` (fresh memory costs a page fault
+   * a page, and the collector's time).
    */
   #appendColumns(table: Table, cells: CellColumn[], count: number): void {
     this.#writePending();
-    const layout = this.#layoutFor(table, cells);
+    const layout = this.#layoutFor(table, widestOfCells(cells));
+    const arenaSize = Math.min(
+      count * layout.rowSize,
+      APPEND_GROUP_BYTES + APPEND_SLICE_ROWS * layout.rowSize,
+    ) + (64 << 10);
+    let arena: Uint8Array | null = null;
+    let used = 0;
+    /** Whether the arena holds an earlier group's bytes (a new one is zeroed). */
+    let reused = false;
+    const alloc = (size: number): Uint8Array => {
+      if (arena === null) {
+        arena = new Uint8Array(arenaSize);
+        reused = false;
+      }
+      if (used + size > arena.length) return new Uint8Array(size);
+      const bytes = arena.subarray(used, used + size);
+      if (reused) bytes.fill(0);
+      used += size;
+      return bytes;
+    };
     let done = 0;
     while (done < count) {
       const group: JournalBatch[] = [];
@@ -1066,7 +1148,7 @@ export class Store {
       while (end < count && bytes < APPEND_GROUP_BYTES) {
         const to = Math.min(count, end + APPEND_SLICE_ROWS);
         const slice = cells.map((c) => sliceOf(c, end, to));
-        const batch = this.#batch(table, layout, slice, start);
+        const batch = this.#batch(table, layout, slice, start, alloc);
         group.push(batch);
         bytes += batch.bytes.length;
         start += to - end;
@@ -1089,6 +1171,11 @@ export class Store {
       this.#unapplied.push(...group);
       done = end;
       this.#applyJournal(false);
+      // the group's batches are let go once in store.h5: their buffer serves the next
+      if (this.#unapplied.length === 0) {
+        used = 0;
+        reused = true;
+      } else arena = null;
     }
   }
 

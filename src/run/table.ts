@@ -17,6 +17,7 @@ import {
   checkColumns,
   type ColumnArrays,
 } from "./column_arrays.ts";
+import { RowBatch } from "./row_batch.ts";
 import {
   checkValue,
   type ColumnKind,
@@ -51,10 +52,10 @@ export interface TableHost {
   /** Tells the store that rows are pending. */
   rowsPending(): void;
   /**
-   * Flushes when rows have waited `flushMs`, or when the pending rows take
-   * about `flushBytes` (checked every few hundred rows).
+   * Flushes when rows have waited `flushMs`, or when the pending rows of
+   * every table take about `flushBytes` (checked every few hundred rows).
    */
-  flushIfDue(pendingBytes: number): void;
+  flushIfDue(): void;
   /**
    * Journals checked columns (in schema order) after the table's pending
    * rows, then brings them into `store.h5`.
@@ -101,11 +102,12 @@ export class Table<S extends Schema = Schema> {
   readonly #host: TableHost;
   #working: unknown[];
   #workingSet = 0;
-  #pending: Cell[][];
+  /** Rows flushed and not yet in the journal, packed. */
+  readonly #pending: RowBatch;
+  /** Whether a column holds an object kind (its values are serialized before they are taken). */
+  readonly #hasObjects: boolean;
   #storedRows: number | null;
   #sinceClock = 0;
-  /** About how many bytes the pending rows take: 8 a value, 2 a UTF-16 unit of text. */
-  #pendingBytes = 0;
 
   /** @internal Tables are made by `Store.addTable` or found by `Store.open`. */
   constructor(
@@ -123,7 +125,8 @@ export class Table<S extends Schema = Schema> {
     this.#index = new Map(this.#names.map((n, i) => [n, i]));
     this.#host = host;
     this.#working = new Array(this.#names.length).fill(undefined);
-    this.#pending = this.#names.map(() => []);
+    this.#pending = new RowBatch(name, this.#names, this.#kinds, this.#numpy);
+    this.#hasObjects = this.#kinds.some((k) => OBJECT_KINDS.has(k));
     this.#storedRows = storedRows;
   }
 
@@ -134,17 +137,22 @@ export class Table<S extends Schema = Schema> {
 
   /** Rows in the table: those in `store.h5` plus those flushed and pending. */
   get nrows(): number {
-    return this.storedRows + this.#pending[0].length;
+    return this.storedRows + this.#pending.count;
   }
 
-  /** @internal Rows flushed but not yet written, one array per column. */
-  get pendingColumns(): readonly Cell[][] {
+  /** @internal Rows flushed but not yet written, packed. */
+  get pendingBatch(): RowBatch {
     return this.#pending;
   }
 
   /** @internal How many rows are pending. */
   get pendingCount(): number {
-    return this.#pending[0].length;
+    return this.#pending.count;
+  }
+
+  /** @internal About how many bytes the pending rows take packed. */
+  get pendingBytes(): number {
+    return this.#pending.bytes;
   }
 
   /** @internal Sets the rows in `store.h5` (another writer's may have come first). */
@@ -244,6 +252,32 @@ export class Table<S extends Schema = Schema> {
     }
     // fast path: nothing staged, so check the row as a whole and push it
     this.#refuseIfReadOnly("append to");
+    if (this.#hasObjects) {
+      this.#push(this.#toCells(this.#checkWhole(row)));
+      return;
+    }
+    // a row of exactly the schema's columns (as many keys, none missing):
+    // each value is checked and packed at once, and a bad one leaves the
+    // row uncommitted (the next row is packed over it); any other row is
+    // checked as a whole, which names what is wrong
+    const names = this.#names;
+    const values = row as Record<string, unknown>;
+    let keys = 0;
+    for (const _ in values) keys++;
+    let whole = keys === names.length;
+    for (let i = 0; whole && i < names.length; i++) {
+      if (values[names[i]] === undefined) whole = false;
+    }
+    if (!whole) this.#checkWhole(row);
+    const batch = this.#pending;
+    batch.begin();
+    for (let i = 0; i < names.length; i++) batch.put(i, values[names[i]]);
+    batch.commit();
+    this.#pushed();
+  }
+
+  /** Checks every value of a whole row; throws naming any missing column. */
+  #checkWhole(row: Row<S>): unknown[] {
     const names = this.#names;
     const values = new Array(names.length);
     let given = 0;
@@ -268,7 +302,7 @@ export class Table<S extends Schema = Schema> {
         }`,
       );
     }
-    this.#push(this.#toCells(values));
+    return values;
   }
 
   /**
@@ -316,29 +350,29 @@ export class Table<S extends Schema = Schema> {
     return cells;
   }
 
+  /** Packs a row of checked cells (object kinds serialized). */
   #push(cells: Cell[]): void {
-    const pending = this.#pending;
-    let bytes = 0;
-    for (let i = 0; i < cells.length; i++) {
-      const cell = cells[i];
-      pending[i].push(cell);
-      bytes += typeof cell === "string" ? 8 + 2 * cell.length : 8;
-    }
-    this.#pendingBytes += bytes;
-    if (pending[0].length === 1) this.#host.rowsPending();
+    const batch = this.#pending;
+    batch.begin();
+    for (let i = 0; i < cells.length; i++) batch.putChecked(i, cells[i]);
+    batch.commit();
+    this.#pushed();
+  }
+
+  /** After a row is taken: the timer, and every 256 rows the clock. */
+  #pushed(): void {
+    if (this.#pending.count === 1) this.#host.rowsPending();
     // the clock, not only the timer: a loop that never awaits never lets it run
     if (++this.#sinceClock >= 256) {
       this.#sinceClock = 0;
-      this.#host.flushIfDue(this.#pendingBytes);
+      this.#host.flushIfDue();
     }
   }
 
-  /** @internal Called by the store once pending rows are in `store.h5`. */
+  /** @internal Called by the store once pending rows are in the journal. */
   markWritten(): void {
-    const count = this.#pending[0].length;
-    this.#storedRows = this.storedRows + count;
-    this.#pending = this.#names.map(() => []);
-    this.#pendingBytes = 0;
+    this.#storedRows = this.storedRows + this.#pending.count;
+    this.#pending.clear();
   }
 
   /** `range` as `[start, stop)` within `[0, nrows]`. */
@@ -379,8 +413,9 @@ export class Table<S extends Schema = Schema> {
     const from = Math.max(start, base) - base;
     const to = whole ? this.pendingCount : stop - base;
     if (to > from) {
+      const pending = this.#pending.cells(from, to);
       out.forEach((column, i) => {
-        for (const cell of this.#pending[i].slice(from, to)) column.push(cell);
+        for (const cell of pending[i]) column.push(cell);
       });
     }
     return out;
