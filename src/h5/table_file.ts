@@ -25,7 +25,7 @@ import {
 } from "./frame_table.ts";
 import { FastFile } from "./fast/fast_file.ts";
 import { H5Damaged, H5External, H5Unsupported } from "./fast/source.ts";
-import { type H5File, h5Loaded, loadH5 } from "./h5wasm.ts";
+import { type H5File, h5Loaded, loadH5, readRows } from "./h5wasm.ts";
 import {
   checkHdf5,
   checkNoEscape,
@@ -55,6 +55,8 @@ export interface TableFile {
   ): FrameTable;
   /** Rows `[start, start + count)` as one array of cells per column. */
   readColumns(table: FrameTable, start?: number, count?: number): Cell[][];
+  /** Rows `[start, start + count)` as the table stores them (see `decodeColumn`). */
+  readRaw(table: FrameTable, start?: number, count?: number): Uint8Array;
 }
 
 class FastTableFile implements TableFile, TableSource {
@@ -169,10 +171,15 @@ class FastTableFile implements TableFile, TableSource {
     start = 0,
     count = table.nrows - start,
   ): Cell[][] {
-    return decodeRows(
-      table,
-      this.#file.readRows(`/${table.key}/table`, start, count),
-    );
+    return decodeRows(table, this.readRaw(table, start, count));
+  }
+
+  readRaw(
+    table: FrameTable,
+    start = 0,
+    count = table.nrows - start,
+  ): Uint8Array {
+    return this.#file.readRows(`/${table.key}/table`, start, count);
   }
 }
 
@@ -213,6 +220,20 @@ class H5TableFile implements TableFile {
 
   readColumns(table: FrameTable, start?: number, count?: number): Cell[][] {
     return readColumns(this.#file, table, start, count);
+  }
+
+  readRaw(
+    table: FrameTable,
+    start = 0,
+    count = table.nrows - start,
+  ): Uint8Array {
+    return readRows(
+      this.#file,
+      `/${table.key}/table`,
+      start,
+      count,
+      table.rowSize,
+    );
   }
 }
 

@@ -845,6 +845,29 @@ export class Store {
     return this.#halfMade ? read(null) : this.#readFile(read);
   }
 
+  /**
+   * @internal For readers that decode rows themselves (`CollectionReader.df`):
+   * calls `use` with every row of table `name` as `store.h5` stores them and
+   * their layout, while the file is open, and returns what it returns. Null
+   * (and `use` is not called) unless the store is read-only and the file
+   * holds all of the table's rows (none only in its journal).
+   */
+  withRawRows<T>(
+    name: string,
+    use: (layout: FrameTable, bytes: Uint8Array) => T,
+  ): T | null {
+    if (
+      this.mode !== "r" || this.#halfMade || !this.#inFile.has(name) ||
+      !this.#tables.has(name) || this.#batchesOf(name).length > 0
+    ) return null;
+    return this.#readFile((file) => {
+      const layout = this.#fileLayout(file, name);
+      if (layout === null) return null;
+      this.#checkWholeRead(file, name, layout.nrows);
+      return use(layout, file.readRaw(layout));
+    });
+  }
+
   /** Refuses to read a table whole when its rows take more than MAX_WHOLE_READ_BYTES. */
   #checkWholeRead(file: TableFile | null, name: string, stored: number): void {
     const table = this.#tables.get(name)!;

@@ -160,9 +160,17 @@ export class FastFile implements RawAttributes {
     let attrs = this.#parsed.attributes.get(at);
     if (attrs === undefined) {
       attrs = new Map();
-      // copied: the cache must not hold the file's bytes
-      for (const [name, data] of this.#f.attributes(at)) {
-        attrs.set(name, data.slice());
+      // copied (the cache must not hold the file's bytes) into one buffer per
+      // object: a buffer per attribute costs more to keep than its bytes
+      const found = this.#f.attributes(at);
+      let total = 0;
+      for (const data of found.values()) total += data.length;
+      const copy = new Uint8Array(total);
+      let offset = 0;
+      for (const [name, data] of found) {
+        copy.set(data, offset);
+        attrs.set(name, copy.subarray(offset, offset + data.length));
+        offset += data.length;
       }
       this.#parsed.attributes.set(at, attrs);
     }
