@@ -205,7 +205,7 @@ export class CollectionReader {
     const frame = new FrameBuilder(
       schema,
       heads,
-      runs.reduce((n, [, store]) => n + store.table(table).nrows, 0),
+      runs.reduce((n, [, store]) => n + expectedRows(store.table(table)), 0),
     );
     const read: [string, Store][] = [];
     for (const [expId, store] of runs) {
@@ -273,6 +273,15 @@ function isFile(path: string): boolean {
     return Deno.statSync(path).isFile;
   } catch {
     return false;
+  }
+}
+
+/** A table's rows as counted so far (0 when it cannot be counted: reading it says why). */
+function expectedRows(table: Table): number {
+  try {
+    return table.nrows;
+  } catch {
+    return 0;
   }
 }
 

@@ -23,7 +23,7 @@ import {
   type StoredKind,
   type TableSource,
 } from "./frame_table.ts";
-import { FastFile } from "./fast/fast_file.ts";
+import { FastFile, forgetAttributes } from "./fast/fast_file.ts";
 import { H5Damaged, H5External, H5Unsupported } from "./fast/source.ts";
 import { type H5File, h5Loaded, loadH5, readRows } from "./h5wasm.ts";
 import {
@@ -268,6 +268,14 @@ function storeError(path: string, error: unknown): unknown {
     `Cannot use ${path}: ${(error as Error)?.message ?? String(error)}`,
     { cause: error },
   );
+}
+
+/**
+ * Keeps of what the fast reader learnt of `path` only what reading rows
+ * needs (see `forgetAttributes`), once its tables are described.
+ */
+export function trimReadCache(path: string): void {
+  forgetAttributes(path);
 }
 
 /** Which files needed h5wasm (the fast reader does not handle them). */

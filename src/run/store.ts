@@ -24,6 +24,7 @@ import {
   h5TableFile,
   prepareRead,
   type TableFile,
+  trimReadCache,
   withTableFile,
 } from "../h5/table_file.ts";
 import { columnNames, columnsOf, planLayout, reorder } from "../h5/layout.ts";
@@ -670,6 +671,7 @@ export class Store {
       }
       return found;
     });
+    if (this.mode === "r") trimReadCache(this.storePath);
     for (const batch of this.#unapplied) {
       if (!schemas.has(batch.table)) schemas.set(batch.table, batch.schema);
     }

@@ -200,13 +200,10 @@ export class DatasetInfo {
         const from = Math.max(start, c.first);
         const to = Math.min(start + count, c.first + chunkRows);
         f.budget.spend("chunk");
-        out.set(
-          f.src.data(
-            f.abs(c.address + (from - c.first) * rowSize),
-            (to - from) * rowSize,
-            `a chunk of ${where}`,
-          ),
-          (from - start) * rowSize,
+        f.src.readInto(
+          f.abs(c.address + (from - c.first) * rowSize),
+          out.subarray((from - start) * rowSize, (to - start) * rowSize),
+          `a chunk of ${where}`,
         );
         continue;
       }

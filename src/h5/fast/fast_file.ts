@@ -64,6 +64,16 @@ export function forgetFile(path: string): void {
   cache.delete(path);
 }
 
+/**
+ * Drops the attributes cached for `path` (read again from the file if asked
+ * for): a reader that has described its tables needs only links, dataset
+ * layouts and descriptions to read rows, and thousands of runs' attribute
+ * bytes and names cost more memory and garbage collection than the rest.
+ */
+export function forgetAttributes(path: string): void {
+  cache.get(path)?.attributes.clear();
+}
+
 function memberMeta(t: Datatype): MemberMeta {
   const out: MemberMeta = {
     type: t.cls,
