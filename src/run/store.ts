@@ -865,16 +865,22 @@ export class Store {
     return this.#readFile((file) => {
       const layout = this.#fileLayout(file, name);
       if (layout === null) return null;
-      this.#checkWholeRead(file, name, layout.nrows);
+      this.#checkWholeRead(file, name, layout.nrows, layout);
       return use(layout, file.readRaw(layout));
     });
   }
 
   /** Refuses to read a table whole when its rows take more than MAX_WHOLE_READ_BYTES. */
-  #checkWholeRead(file: TableFile | null, name: string, stored: number): void {
+  #checkWholeRead(
+    file: TableFile | null,
+    name: string,
+    stored: number,
+    known?: FrameTable,
+  ): void {
     const table = this.#tables.get(name)!;
     const rows = stored + table.pendingCount;
-    const layout = (file === null ? null : this.#fileLayout(file, name)) ??
+    const layout = known ??
+      (file === null ? null : this.#fileLayout(file, name)) ??
       this.#writeLayouts.get(name) ?? this.#batchesOf(name)[0]?.layout;
     const rowSize = layout?.rowSize ?? 0;
     if (rows * rowSize <= MAX_WHOLE_READ_BYTES) return;
