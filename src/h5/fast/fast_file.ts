@@ -48,6 +48,8 @@ interface Parsed {
   /** Attribute messages (copied out of the file's bytes), parsed when read. */
   attributes: Map<number, Map<string, Uint8Array | RawAttribute>>;
   datasets: Map<number, DatasetInfo>;
+  /** Addresses known to be groups (their headers are not parsed again to say so). */
+  groups: Set<number>;
   /** What callers derived from this version of the file (table descriptions). */
   memo: Map<string, unknown>;
 }
@@ -106,6 +108,7 @@ export class FastFile implements RawAttributes {
       links: new Map(),
       attributes: new Map(),
       datasets: new Map(),
+      groups: new Set(),
       memo: new Map(),
     };
     if (parsed === undefined) {
@@ -173,6 +176,8 @@ export class FastFile implements RawAttributes {
       // copied (the cache must not hold the file's bytes) into one buffer per
       // object: a buffer per attribute costs more to keep than its bytes
       const found = this.#f.attributes(at);
+      // its header is parsed now: whether it is a group costs nothing more
+      if (this.#f.isGroup(at)) this.#parsed.groups.add(at);
       let total = 0;
       for (const data of found.values()) total += data.length;
       const copy = new Uint8Array(total);
@@ -226,7 +231,11 @@ export class FastFile implements RawAttributes {
     if (at === -1) return null;
     let info = this.#parsed.datasets.get(at);
     if (info === undefined) {
-      if (this.#f.isGroup(at)) return null;
+      if (this.#parsed.groups.has(at)) return null;
+      if (this.#f.isGroup(at)) {
+        this.#parsed.groups.add(at);
+        return null;
+      }
       info = new DatasetInfo(this.#f, at, `${path} in ${this.filename}`);
       this.#parsed.datasets.set(at, info);
     }
