@@ -55,9 +55,17 @@ export interface TableFile {
   ): FrameTable;
   /** Rows `[start, start + count)` as one array of cells per column. */
   readColumns(table: FrameTable, start?: number, count?: number): Cell[][];
-  /** Rows `[start, start + count)` as the table stores them (see `decodeColumn`). */
+  /**
+   * Rows `[start, start + count)` as the table stores them (see
+   * `decodeColumn`), valid until the next `readRaw` (the fast reader reuses
+   * one buffer: a fresh one per run cost more than decoding its rows).
+   */
   readRaw(table: FrameTable, start?: number, count?: number): Uint8Array;
 }
+
+/** The buffer raw rows are read into (kept up to MAX_SCRATCH bytes). */
+let scratch = new Uint8Array(64 * 1024);
+const MAX_SCRATCH = 8 << 20;
 
 class FastTableFile implements TableFile, TableSource {
   readonly reader = "fast";
@@ -179,7 +187,11 @@ class FastTableFile implements TableFile, TableSource {
     start = 0,
     count = table.nrows - start,
   ): Uint8Array {
-    return this.#file.readRows(`/${table.key}/table`, start, count);
+    const bytes = count * table.rowSize;
+    if (bytes > scratch.length && bytes <= MAX_SCRATCH) {
+      scratch = new Uint8Array(Math.max(bytes, 2 * scratch.length));
+    }
+    return this.#file.readRows(`/${table.key}/table`, start, count, scratch);
   }
 }
 

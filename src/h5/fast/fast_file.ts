@@ -279,13 +279,27 @@ export class FastFile implements RawAttributes {
     info.index(this.#f, `${path} in ${this.filename}`);
   }
 
-  /** Raw rows `[start, start + count)` of the dataset at `path`. */
-  readRows(path: string, start: number, count: number): Uint8Array {
+  /**
+   * Raw rows `[start, start + count)` of the dataset at `path` (in the first
+   * bytes of `scratch` when it is large enough: see `DatasetInfo.read`).
+   */
+  readRows(
+    path: string,
+    start: number,
+    count: number,
+    scratch?: Uint8Array,
+  ): Uint8Array {
     const info = this.dataset(path);
     if (info === null) {
       throw new H5Damaged(`${path} in ${this.filename} is not a dataset`);
     }
-    return info.read(this.#f, start, count, `${path} in ${this.filename}`);
+    return info.read(
+      this.#f,
+      start,
+      count,
+      `${path} in ${this.filename}`,
+      scratch,
+    );
   }
 
   /**
