@@ -5,7 +5,8 @@
 // files, and `cox ls`. Sweeps: 200 and 2,000 runs of a 1-row metadata table
 // and a 1000-row log, written by pandas in cox's layout (values blocks,
 // PyTables index); kept in /tmp between runs of the bench (they take a
-// minute or two to write). Medians of fresh processes, in one run.
+// minute or two to write). Medians of fresh processes, in one run, with the
+// main thread's CPU time per step (steadier than wall time on a busy machine).
 import { findPython } from "../tests/interop/python.ts";
 
 const here = new URL(".", import.meta.url).pathname;
@@ -45,6 +46,15 @@ interface Child {
   total: number;
   rssMB: number;
   rows: number;
+  /** Main thread's CPU ms per step, and the whole process's (user + sys). */
+  cpu: {
+    import: number;
+    open: number;
+    log: number;
+    metadata: number;
+    main: number;
+    process: number;
+  };
 }
 
 async function ours(dir: string): Promise<Child> {
@@ -95,7 +105,10 @@ if (python === null) {
       if (runs === 200) lsTimes.push(await ls(dir));
       if (i < (runs > 200 ? 1 : 3)) coxTimes.push(await cox(python, dir));
     }
-    const m = (k: keyof Child) => median(results.map((r) => r[k])).toFixed(0);
+    const m = (k: Exclude<keyof Child, "cpu">) =>
+      median(results.map((r) => r[k])).toFixed(0);
+    const cpu = (k: keyof Child["cpu"]) =>
+      median(results.map((r) => r.cpu[k])).toFixed(0);
     const c = median(coxTimes);
     console.log(
       `\nreader, cold, ${runs} Python-written runs x 1000 rows (medians of ${RUNS} fresh processes): ` +
@@ -104,6 +117,11 @@ if (python === null) {
           m("metadata")
         }), ` +
         `whole process ${m("wall")} ms, peak RSS ${m("rssMB")} MB; ` +
+        `CPU: main thread ${cpu("main")} ms (import ${cpu("import")}, open ${
+          cpu("open")
+        }, log ${cpu("log")}, metadata ${cpu("metadata")}), process ${
+          cpu("process")
+        } ms; load average ${Deno.loadavg()[0].toFixed(1)}; ` +
         `Python cox's CollectionReader (whole process, median of ${coxTimes.length}): ${
           c.toFixed(0)
         } ms, ` +

@@ -7,8 +7,8 @@
 
 import { join } from "node:path";
 import { type DataFrame, dataFrame } from "./data_frame.ts";
-import type { Cell } from "./h5/frame_table.ts";
-import type { Schema } from "./schema.ts";
+import { type Cell, decodeColumn, type FrameTable } from "./h5/frame_table.ts";
+import { OBJECT, PICKLE, type Schema } from "./schema.ts";
 import { Store, STORE_BASENAME } from "./run/store.ts";
 import type { Table } from "./run/table.ts";
 import { warn } from "./warn.ts";
@@ -181,15 +181,54 @@ export class CollectionReader {
       unionSchemas = false,
       skipErrors = false,
     } = options;
-    const parts: Part[] = [];
+    const runs: [string, Store][] = [];
     for (const [expId, store] of this.stores) {
       if (options.expFilter && !options.expFilter(expId)) continue;
       if (!store.tables.has(table)) {
         warn(`run ${expId} has no table "${table}"; skipping it`);
         continue;
       }
+      runs.push([expId, store]);
+    }
+    // the frame's columns come from the runs' schemas (known since open):
+    // each run's rows are decoded straight into them
+    let schema: Schema = {};
+    for (const [, store] of runs) {
+      schema = mergeSchemas(schema, store.table(table).schema);
+    }
+    const heads = runs.map(([expId, store]) => ({
+      expId,
+      schema: store.table(table).schema,
+    }));
+    if (!unionSchemas) checkSameColumns(table, heads, Object.keys(schema));
+    checkKinds(table, heads, schema);
+    const frame = new FrameBuilder(
+      schema,
+      heads,
+      runs.reduce((n, [, store]) => n + expectedRows(store.table(table)), 0),
+    );
+    const read: [string, Store][] = [];
+    for (const [expId, store] of runs) {
       try {
-        parts.push(readPart(expId, store.table(table), keepSerialized));
+        const own = store.table(table);
+        let rows: number | null = null;
+        if (
+          !Object.entries(own.schema).some(([c, k]) =>
+            (k === OBJECT || k === PICKLE) && !keepSerialized.includes(c)
+          )
+        ) {
+          rows = store.withRawRows(
+            table,
+            (layout, bytes) => frame.addRaw(own.schema, layout, bytes),
+          );
+        }
+        if (rows === null) {
+          const part = readPart(expId, own, keepSerialized);
+          frame.addCells(part.columns, part.rows);
+          rows = part.rows;
+        }
+        frame.endRun(expId, rows);
+        read.push([expId, store]);
       } catch (error) {
         const message =
           `Cannot read table "${table}" of run ${expId} in ${this.directory}: ${
@@ -199,7 +238,14 @@ export class CollectionReader {
         warn(`skipping run ${expId}: ${message}`);
       }
     }
-    return concatParts(table, parts, unionSchemas, appendExpId);
+    if (read.length < runs.length) {
+      // a run was skipped: the columns are those of the runs read, as before
+      const parts = read.map(([expId, store]) =>
+        readPart(expId, store.table(table), keepSerialized)
+      );
+      return concatParts(table, parts, unionSchemas, appendExpId);
+    }
+    return dataFrame(frame.finish(appendExpId));
   }
 
   /** Closes every store. */
@@ -227,6 +273,15 @@ function isFile(path: string): boolean {
     return Deno.statSync(path).isFile;
   } catch {
     return false;
+  }
+}
+
+/** A table's rows as counted so far (0 when it cannot be counted: reading it says why). */
+function expectedRows(table: Table): number {
+  try {
+    return table.nrows;
+  } catch {
+    return 0;
   }
 }
 
@@ -261,6 +316,142 @@ function readPart(expId: string, table: Table, keepSerialized: string[]): Part {
     columns,
     rows: first ? first.length : 0,
   };
+}
+
+/**
+ * The columns of a frame, filled run by run: a float column that every run
+ * has is one `Float64Array`, any other an array of cells, each written in
+ * place (no per-run arrays to join). Arrays are made at their expected size
+ * with `fill` (V8 keeps them packed; appending to a growing array of
+ * millions of cells costs several times more).
+ */
+class FrameBuilder {
+  readonly #names: string[];
+  readonly #floats: Map<string, Float64Array>;
+  readonly #cells: Map<string, unknown[]>;
+  #expIds: unknown[];
+  #rows = 0;
+  #capacity: number;
+
+  constructor(
+    schema: Schema,
+    runs: { schema: Readonly<Schema> }[],
+    expected: number,
+  ) {
+    this.#names = Object.keys(schema);
+    this.#capacity = expected;
+    this.#floats = new Map();
+    this.#cells = new Map();
+    for (const name of this.#names) {
+      if (schema[name] === "float" && runs.every((r) => name in r.schema)) {
+        this.#floats.set(name, new Float64Array(expected));
+      } else this.#cells.set(name, new Array(expected).fill(null));
+    }
+    this.#expIds = new Array(expected).fill(null);
+  }
+
+  #reserve(rows: number): void {
+    const needed = this.#rows + rows;
+    if (needed <= this.#capacity) return;
+    this.#capacity = Math.max(needed, this.#capacity * 2);
+    for (const [name, old] of this.#floats) {
+      const grown = new Float64Array(this.#capacity);
+      grown.set(old.subarray(0, this.#rows));
+      this.#floats.set(name, grown);
+    }
+    const grow = (old: unknown[]) => {
+      const grown = new Array(this.#capacity).fill(null);
+      for (let i = 0; i < this.#rows; i++) grown[i] = old[i];
+      return grown;
+    };
+    for (const [name, old] of this.#cells) this.#cells.set(name, grow(old));
+    this.#expIds = grow(this.#expIds);
+  }
+
+  /**
+   * Decodes a run's raw rows into the columns; returns their number, or null
+   * (nothing written) when the layout lacks a column of the run's schema.
+   */
+  addRaw(
+    own: Readonly<Schema>,
+    layout: FrameTable,
+    bytes: Uint8Array,
+  ): number | null {
+    const slots = new Map(layout.columns.map((slot) => [slot.name, slot]));
+    if (Object.keys(own).some((c) => !slots.has(c))) return null;
+    const n = Math.floor(bytes.length / layout.rowSize);
+    this.#reserve(n);
+    const at = this.#rows;
+    for (const name of this.#names) {
+      const slot = own[name] === undefined ? undefined : slots.get(name);
+      const floats = this.#floats.get(name);
+      if (floats !== undefined) {
+        if (slot!.encoding === "f8" || slot!.encoding === "f4") {
+          decodeColumn(layout, slot!, bytes, floats, at);
+        } else {
+          const cells: Cell[] = [];
+          decodeColumn(layout, slot!, bytes, cells, 0);
+          for (let i = 0; i < n; i++) floats[at + i] = Number(cells[i]);
+        }
+        continue;
+      }
+      const cells = this.#cells.get(name)!;
+      if (slot === undefined) {
+        for (let i = at; i < at + n; i++) cells[i] = null;
+      } else decodeColumn(layout, slot, bytes, cells as Cell[], at);
+    }
+    return n;
+  }
+
+  /** Copies a run's decoded cells (one array per column, by name) into the columns. */
+  addCells(columns: Record<string, ArrayLike<unknown>>, n: number): void {
+    this.#reserve(n);
+    const at = this.#rows;
+    for (const name of this.#names) {
+      const from = columns[name];
+      const floats = this.#floats.get(name);
+      if (floats !== undefined) {
+        const cells = from as unknown[];
+        if (cells.every((c) => typeof c === "number")) {
+          floats.set(cells as number[], at);
+        } else {
+          for (let i = 0; i < n; i++) floats[at + i] = Number(cells[i]);
+        }
+        continue;
+      }
+      const cells = this.#cells.get(name)!;
+      for (let i = 0; i < n; i++) {
+        cells[at + i] = from === undefined ? null : from[i];
+      }
+    }
+  }
+
+  /** Ends a run of `rows` rows (written by addRaw or addCells). */
+  endRun(expId: string, rows: number): void {
+    this.#expIds.fill(expId, this.#rows, this.#rows + rows);
+    this.#rows += rows;
+  }
+
+  /** The columns, in schema order, and `exp_id` last when asked. */
+  finish(appendExpId: boolean): Record<string, ArrayLike<unknown>> {
+    const out: Record<string, ArrayLike<unknown>> = {};
+    const rows = this.#rows;
+    for (const name of this.#names) {
+      const floats = this.#floats.get(name);
+      if (floats !== undefined) {
+        out[name] = floats.length === rows ? floats : floats.slice(0, rows);
+      } else {
+        const cells = this.#cells.get(name)!;
+        cells.length = rows;
+        out[name] = cells;
+      }
+    }
+    if (appendExpId) {
+      this.#expIds.length = rows;
+      out.exp_id = this.#expIds;
+    }
+    return out;
+  }
 }
 
 function concatParts(
@@ -327,7 +518,9 @@ function repeated<T>(value: T, count: number): T[] {
   return out;
 }
 
-function checkSameColumns(table: string, parts: Part[], names: string[]): void {
+type Head = Pick<Part, "expId" | "schema">;
+
+function checkSameColumns(table: string, parts: Head[], names: string[]): void {
   const problems: string[] = [];
   for (const part of parts) {
     const missing = names.filter((n) => !(n in part.schema));
@@ -352,7 +545,7 @@ function checkSameColumns(table: string, parts: Part[], names: string[]): void {
   }
 }
 
-function checkKinds(table: string, parts: Part[], schema: Schema): void {
+function checkKinds(table: string, parts: Head[], schema: Schema): void {
   for (const [name, kind] of Object.entries(schema)) {
     for (const part of parts) {
       const own = part.schema[name];

@@ -495,66 +495,82 @@ function setInt64(
 /** Decodes raw rows into one array of cells per column, in column order. */
 export function decodeRows(table: RowLayout, bytes: Uint8Array): Cell[][] {
   const n = Math.floor(bytes.length / table.rowSize);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return table.columns.map((slot) => {
     const out: Cell[] = new Array(n);
-    const le = slot.littleEndian;
-    let o = slot.offset;
-    const step = table.rowSize;
-    switch (slot.encoding) {
-      case "f8":
-        for (let i = 0; i < n; i++, o += step) out[i] = view.getFloat64(o, le);
-        break;
-      case "f4":
-        for (let i = 0; i < n; i++, o += step) out[i] = view.getFloat32(o, le);
-        break;
-      case "i8":
-        for (let i = 0; i < n; i++, o += step) {
-          out[i] = getInt64(view, o, le, true);
-        }
-        break;
-      case "u8":
-        for (let i = 0; i < n; i++, o += step) {
-          out[i] = getInt64(view, o, le, false);
-        }
-        break;
-      case "i4":
-        for (let i = 0; i < n; i++, o += step) out[i] = view.getInt32(o, le);
-        break;
-      case "u4":
-        for (let i = 0; i < n; i++, o += step) out[i] = view.getUint32(o, le);
-        break;
-      case "i2":
-        for (let i = 0; i < n; i++, o += step) out[i] = view.getInt16(o, le);
-        break;
-      case "u2":
-        for (let i = 0; i < n; i++, o += step) out[i] = view.getUint16(o, le);
-        break;
-      case "i1":
-        for (let i = 0; i < n; i++, o += step) {
-          out[i] = slot.kind === "bool"
-            ? view.getInt8(o) !== 0
-            : view.getInt8(o);
-        }
-        break;
-      case "u1":
-      case "b1":
-        for (let i = 0; i < n; i++, o += step) {
-          out[i] = slot.kind === "bool" ? bytes[o] !== 0 : bytes[o];
-        }
-        break;
-      case "s": {
-        const seen = new StringCells(bytes, slot.size);
-        for (let i = 0; i < n; i++, o += step) {
-          const text = seen.at(o);
-          // pandas reads its nan_rep as a missing value
-          out[i] = slot.kind === "str" && text === NAN_REP ? null : text;
-        }
-        break;
-      }
-    }
+    decodeColumn(table, slot, bytes, out, 0);
     return out;
   });
+}
+
+/**
+ * Decodes column `slot` of raw rows into `out[at]`, `out[at + 1]`, ...
+ * (an array of cells, or a `Float64Array` for a float column); returns the
+ * number of rows. The one place where cells are decoded.
+ */
+export function decodeColumn(
+  table: RowLayout,
+  slot: ColumnSlot,
+  bytes: Uint8Array,
+  out: { [i: number]: Cell },
+  at: number,
+): number {
+  const n = Math.floor(bytes.length / table.rowSize);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = slot.littleEndian;
+  let o = slot.offset;
+  const step = table.rowSize;
+  const end = at + n;
+  switch (slot.encoding) {
+    case "f8":
+      for (let i = at; i < end; i++, o += step) out[i] = view.getFloat64(o, le);
+      break;
+    case "f4":
+      for (let i = at; i < end; i++, o += step) out[i] = view.getFloat32(o, le);
+      break;
+    case "i8":
+      for (let i = at; i < end; i++, o += step) {
+        out[i] = getInt64(view, o, le, true);
+      }
+      break;
+    case "u8":
+      for (let i = at; i < end; i++, o += step) {
+        out[i] = getInt64(view, o, le, false);
+      }
+      break;
+    case "i4":
+      for (let i = at; i < end; i++, o += step) out[i] = view.getInt32(o, le);
+      break;
+    case "u4":
+      for (let i = at; i < end; i++, o += step) out[i] = view.getUint32(o, le);
+      break;
+    case "i2":
+      for (let i = at; i < end; i++, o += step) out[i] = view.getInt16(o, le);
+      break;
+    case "u2":
+      for (let i = at; i < end; i++, o += step) out[i] = view.getUint16(o, le);
+      break;
+    case "i1":
+      for (let i = at; i < end; i++, o += step) {
+        out[i] = slot.kind === "bool" ? view.getInt8(o) !== 0 : view.getInt8(o);
+      }
+      break;
+    case "u1":
+    case "b1":
+      for (let i = at; i < end; i++, o += step) {
+        out[i] = slot.kind === "bool" ? bytes[o] !== 0 : bytes[o];
+      }
+      break;
+    case "s": {
+      const seen = new StringCells(bytes, slot.size);
+      for (let i = at; i < end; i++, o += step) {
+        const text = seen.at(o);
+        // pandas reads its nan_rep as a missing value
+        out[i] = slot.kind === "str" && text === NAN_REP ? null : text;
+      }
+      break;
+    }
+  }
+  return n;
 }
 
 /** Reads rows `[start, start + count)` as one array of cells per column. */

@@ -23,9 +23,9 @@ import {
   type StoredKind,
   type TableSource,
 } from "./frame_table.ts";
-import { FastFile } from "./fast/fast_file.ts";
+import { FastFile, forgetAttributes } from "./fast/fast_file.ts";
 import { H5Damaged, H5External, H5Unsupported } from "./fast/source.ts";
-import { type H5File, h5Loaded, loadH5 } from "./h5wasm.ts";
+import { type H5File, h5Loaded, loadH5, readRows } from "./h5wasm.ts";
 import {
   checkHdf5,
   checkNoEscape,
@@ -55,7 +55,17 @@ export interface TableFile {
   ): FrameTable;
   /** Rows `[start, start + count)` as one array of cells per column. */
   readColumns(table: FrameTable, start?: number, count?: number): Cell[][];
+  /**
+   * Rows `[start, start + count)` as the table stores them (see
+   * `decodeColumn`), valid until the next `readRaw` (the fast reader reuses
+   * one buffer: a fresh one per run cost more than decoding its rows).
+   */
+  readRaw(table: FrameTable, start?: number, count?: number): Uint8Array;
 }
+
+/** The buffer raw rows are read into (kept up to MAX_SCRATCH bytes). */
+let scratch = new Uint8Array(64 * 1024);
+const MAX_SCRATCH = 8 << 20;
 
 class FastTableFile implements TableFile, TableSource {
   readonly reader = "fast";
@@ -169,10 +179,19 @@ class FastTableFile implements TableFile, TableSource {
     start = 0,
     count = table.nrows - start,
   ): Cell[][] {
-    return decodeRows(
-      table,
-      this.#file.readRows(`/${table.key}/table`, start, count),
-    );
+    return decodeRows(table, this.readRaw(table, start, count));
+  }
+
+  readRaw(
+    table: FrameTable,
+    start = 0,
+    count = table.nrows - start,
+  ): Uint8Array {
+    const bytes = count * table.rowSize;
+    if (bytes > scratch.length && bytes <= MAX_SCRATCH) {
+      scratch = new Uint8Array(Math.max(bytes, 2 * scratch.length));
+    }
+    return this.#file.readRows(`/${table.key}/table`, start, count, scratch);
   }
 }
 
@@ -214,6 +233,20 @@ class H5TableFile implements TableFile {
   readColumns(table: FrameTable, start?: number, count?: number): Cell[][] {
     return readColumns(this.#file, table, start, count);
   }
+
+  readRaw(
+    table: FrameTable,
+    start = 0,
+    count = table.nrows - start,
+  ): Uint8Array {
+    return readRows(
+      this.#file,
+      `/${table.key}/table`,
+      start,
+      count,
+      table.rowSize,
+    );
+  }
 }
 
 /** A table file served by h5wasm from a file already open. */
@@ -247,6 +280,14 @@ function storeError(path: string, error: unknown): unknown {
     `Cannot use ${path}: ${(error as Error)?.message ?? String(error)}`,
     { cause: error },
   );
+}
+
+/**
+ * Keeps of what the fast reader learnt of `path` only what reading rows
+ * needs (see `forgetAttributes`), once its tables are described.
+ */
+export function trimReadCache(path: string): void {
+  forgetAttributes(path);
 }
 
 /** Which files needed h5wasm (the fast reader does not handle them). */

@@ -24,6 +24,7 @@ import {
   h5TableFile,
   prepareRead,
   type TableFile,
+  trimReadCache,
   withTableFile,
 } from "../h5/table_file.ts";
 import { columnNames, columnsOf, planLayout, reorder } from "../h5/layout.ts";
@@ -271,6 +272,26 @@ function halfMade(path: string): boolean {
   }
 }
 
+/**
+ * The names in a run's folder, or null when it cannot be listed. One listing
+ * tells a reader which side files (journal, lock, undo log) are there, where
+ * opening each would cost a failed system call and a thrown error per file.
+ */
+function runEntries(dir: string): Set<string> | null {
+  try {
+    const names = new Set<string>();
+    for (const entry of Deno.readDirSync(dir)) names.add(entry.name);
+    return names;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `path` may exist, by a listing of its folder (null: not listed, so maybe). */
+function listed(entries: Set<string> | null, path: string): boolean {
+  return entries === null || entries.has(basename(path));
+}
+
 /** Whether an in-place update of `path` left an undo log (see in_place.ts). */
 function hasUndoLog(path: string): boolean {
   try {
@@ -278,6 +299,21 @@ function hasUndoLog(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The layout of table `name` in `file`, checked against its schema. */
+function describeChecked(
+  storePath: string,
+  file: TableFile,
+  name: string,
+  schema: Readonly<Schema>,
+): FrameTable {
+  const known = Object.fromEntries(
+    Object.entries(schema).map(([c, k]) => [c, storedKind(k)]),
+  );
+  const layout = file.describe(name, known);
+  checkLayout(storePath, schema, layout);
+  return layout;
 }
 
 function storedKind(kind: ColumnKind): StoredKind {
@@ -535,17 +571,32 @@ export class Store {
       );
     }
     if (mode === "r") {
-      if (!exists(store.storePath)) {
+      const entries = runEntries(store.path);
+      if (!listed(entries, store.storePath) || !exists(store.storePath)) {
         throw new Deno.errors.NotFound(
           `Cannot open ${store.storePath} read-only: no such file`,
         );
       }
       // readers use the fast reader, and load h5wasm only for a file it does
-      // not handle or one with an in-place update to undo
-      if (hasUndoLog(store.storePath)) await loadH5();
-      else if (!halfMade(store.storePath)) await prepareRead(store.storePath);
-      store.#load();
-      store.#warnIfBehind();
+      // not handle or one with an in-place update to undo; a file the fast
+      // reader reads is not half-made, so only a failure asks
+      let half = false;
+      if (
+        listed(entries, store.storePath + UNDO_SUFFIX) &&
+        hasUndoLog(store.storePath)
+      ) {
+        await loadH5();
+        half = halfMade(store.storePath);
+      } else {
+        try {
+          await prepareRead(store.storePath);
+        } catch (error) {
+          if (!halfMade(store.storePath)) throw error;
+          half = true;
+        }
+      }
+      store.#load(half, entries);
+      store.#warnIfBehind(entries);
       return store;
     }
     await loadH5();
@@ -604,13 +655,18 @@ export class Store {
    * so that a writer's checkpoint in between cannot hide rows). Returns the
    * length of the journal's intact part.
    */
-  #load(): number {
-    const journal = readJournal(this.journalPath);
+  #load(
+    half = false,
+    entries: Set<string> | null = null,
+  ): number {
+    const journal = listed(entries, this.journalPath)
+      ? readJournal(this.journalPath)
+      : { batches: [], end: 0 };
     if (journal.damage) {
       warn(`ignored the end of ${this.journalPath}: ${journal.damage}`);
     }
     this.#unapplied = journal.batches;
-    if (this.mode === "r" && halfMade(this.storePath)) {
+    if (this.mode === "r" && half) {
       warn(
         `${this.storePath} is empty (a writer died creating it): read as an empty run`,
       );
@@ -626,24 +682,45 @@ export class Store {
       return journal.end;
     }
     const numpy = new Map<string, Record<string, NumpyType>>();
+    // a reader counts each table's rows while the file is open for its tables
+    const fileRows = new Map<string, number>();
     const schemas = this.#readFile((file) => {
       const found = new Map<string, Schema>();
       for (const { key, cox } of file.findTables()) {
         if (!cox) continue; // not a table cox wrote: cox skips it too
         const data = file.attributes(`/${key}`).pickled(COX_DATA)!;
-        found.set(key, schemaFromCoxData(this.storePath, key, data));
+        const schema = schemaFromCoxData(this.storePath, key, data);
+        found.set(key, schema);
         numpy.set(key, numpyTypes(data));
         this.#inFile.add(key);
+        if (this.mode === "r") {
+          try {
+            fileRows.set(
+              key,
+              describeChecked(this.storePath, file, key, schema).nrows,
+            );
+          } catch {
+            // a table that cannot be described says why when it is read
+          }
+        }
       }
       return found;
     });
+    if (this.mode === "r") trimReadCache(this.storePath);
     for (const batch of this.#unapplied) {
       if (!schemas.has(batch.table)) schemas.set(batch.table, batch.schema);
     }
     for (const [name, schema] of schemas) {
+      const rows = fileRows.get(name);
       this.#tables.set(
         name,
-        new Table(name, schema, this.#host, null, numpy.get(name)),
+        new Table(
+          name,
+          schema,
+          this.#host,
+          rows === undefined ? null : this.#withJournal(name, rows),
+          numpy.get(name),
+        ),
       );
     }
     return journal.end;
@@ -681,11 +758,7 @@ export class Store {
     if (cached) return cached;
     if (!this.#inFile.has(name) && !file.has(`/${name}`)) return null;
     const schema = this.#tables.get(name)!.schema;
-    const known = Object.fromEntries(
-      Object.entries(schema).map(([c, k]) => [c, storedKind(k)]),
-    );
-    const layout = file.describe(name, known);
-    checkLayout(this.storePath, schema, layout);
+    const layout = describeChecked(this.storePath, file, name, schema);
     // a reader describes afresh each time: a writer may replace the file meanwhile
     if (this.mode !== "r") this.#fileLayouts.set(name, layout);
     return layout;
@@ -707,7 +780,9 @@ export class Store {
       return withHdf5(this.storePath, "r", (file) => body(h5TableFile(file)));
     }
     return underReadLock(this.storePath, () => {
-      const log = readUndo(this.storePath + UNDO_SUFFIX);
+      // one listing of the run rather than a failed open of an absent log
+      const undo = this.storePath + UNDO_SUFFIX;
+      const log = listed(runEntries(this.path), undo) ? readUndo(undo) : null;
       if (log === null) return withTableFile(this.storePath, body);
       // an in-place update cut short (or about to start): read the file as
       // it was before it, through h5wasm when loaded, else the fast reader
@@ -730,24 +805,33 @@ export class Store {
   }
 
   #countStored(name: string): number {
-    let n = this.#halfMade
+    const n = this.#halfMade
       ? 0
       : this.#readFile((file) => this.#fileLayout(file, name)?.nrows ?? 0);
+    return this.#withJournal(name, n) ??
+      this.#readFile((file) => this.#mergedRows(file, name).count);
+  }
+
+  /**
+   * The rows of table `name` given `n` in `store.h5`, with the journal's; null
+   * when a reader must merge them to count (a batch overlaps or skips rows).
+   */
+  #withJournal(name: string, n: number): number | null {
     for (const b of this.#batchesOf(name)) {
       if (b.start === n) n += b.count;
       else if (this.mode !== "r") n = Math.max(n, b.start + b.count);
-      else {
-        // a batch that overlaps or skips the file's rows: count as rows() shows them
-        return this.#readFile((file) => this.#mergedRows(file, name).count);
-      }
+      else return null; // overlaps or skips the file's rows: count as rows() shows them
     }
     return n;
   }
 
   /** A reader of a run whose journal store.h5 lacks, with no writer to apply it, says so. */
-  #warnIfBehind(): void {
+  #warnIfBehind(entries: Set<string> | null = null): void {
     if (this.#unapplied.length === 0) return;
-    if (exists(this.storePath + LOCK_SUFFIX)) return; // a writer is on it
+    if (
+      listed(entries, this.storePath + LOCK_SUFFIX) &&
+      exists(this.storePath + LOCK_SUFFIX)
+    ) return; // a writer is on it
     const counts = new Map<string, number>();
     for (const b of this.#unapplied) {
       counts.set(b.table, (counts.get(b.table) ?? 0) + b.count);
@@ -798,11 +882,40 @@ export class Store {
     return this.#halfMade ? read(null) : this.#readFile(read);
   }
 
+  /**
+   * @internal For readers that decode rows themselves (`CollectionReader.df`):
+   * calls `use` with every row of table `name` as `store.h5` stores them and
+   * their layout, while the file is open, and returns what it returns. Null
+   * (and `use` is not called) unless the store is read-only and the file
+   * holds all of the table's rows (none only in its journal).
+   */
+  withRawRows<T>(
+    name: string,
+    use: (layout: FrameTable, bytes: Uint8Array) => T,
+  ): T | null {
+    if (
+      this.mode !== "r" || this.#halfMade || !this.#inFile.has(name) ||
+      !this.#tables.has(name) || this.#batchesOf(name).length > 0
+    ) return null;
+    return this.#readFile((file) => {
+      const layout = this.#fileLayout(file, name);
+      if (layout === null) return null;
+      this.#checkWholeRead(file, name, layout.nrows, layout);
+      return use(layout, file.readRaw(layout));
+    });
+  }
+
   /** Refuses to read a table whole when its rows take more than MAX_WHOLE_READ_BYTES. */
-  #checkWholeRead(file: TableFile | null, name: string, stored: number): void {
+  #checkWholeRead(
+    file: TableFile | null,
+    name: string,
+    stored: number,
+    known?: FrameTable,
+  ): void {
     const table = this.#tables.get(name)!;
     const rows = stored + table.pendingCount;
-    const layout = (file === null ? null : this.#fileLayout(file, name)) ??
+    const layout = known ??
+      (file === null ? null : this.#fileLayout(file, name)) ??
       this.#writeLayouts.get(name) ?? this.#batchesOf(name)[0]?.layout;
     const rowSize = layout?.rowSize ?? 0;
     if (rows * rowSize <= MAX_WHOLE_READ_BYTES) return;

@@ -123,13 +123,15 @@ export class DatasetInfo {
   /**
    * Raw bytes of rows `[start, start + count)`, `rowSize` bytes each (the
    * datatype's size). Chunks not written read as zeros, as HDF5's default
-   * fill value.
+   * fill value. With `scratch` (large enough), the rows go into its first
+   * bytes and the result shares its memory.
    */
   read(
     f: H5Format,
     start: number,
     count: number,
     where: string,
+    scratch?: Uint8Array,
   ): Uint8Array {
     const rowSize = this.type.size;
     const total = count * rowSize;
@@ -143,7 +145,9 @@ export class DatasetInfo {
         }`,
       );
     }
-    const out = new Uint8Array(total);
+    const out = scratch !== undefined && scratch.length >= total
+      ? scratch.subarray(0, total).fill(0)
+      : new Uint8Array(total);
     if (count === 0) return out;
     const s = this.#storage;
     if (s.kind === "compact") {
@@ -158,11 +162,12 @@ export class DatasetInfo {
       if ((start + count) * rowSize > s.size) {
         throw new H5Damaged(`${where}: contiguous data shorter than its rows`);
       }
-      return f.src.data(
+      f.src.readInto(
         f.abs(s.address + start * rowSize),
-        total,
+        out,
         `the rows of ${where}`,
-      ).slice();
+      );
+      return out;
     }
     const chunkRows = this.chunks![0];
     const chunkBytes = chunkRows * rowSize;
@@ -200,13 +205,10 @@ export class DatasetInfo {
         const from = Math.max(start, c.first);
         const to = Math.min(start + count, c.first + chunkRows);
         f.budget.spend("chunk");
-        out.set(
-          f.src.data(
-            f.abs(c.address + (from - c.first) * rowSize),
-            (to - from) * rowSize,
-            `a chunk of ${where}`,
-          ),
-          (from - start) * rowSize,
+        f.src.readInto(
+          f.abs(c.address + (from - c.first) * rowSize),
+          out.subarray((from - start) * rowSize, (to - start) * rowSize),
+          `a chunk of ${where}`,
         );
         continue;
       }

@@ -48,6 +48,8 @@ interface Parsed {
   /** Attribute messages (copied out of the file's bytes), parsed when read. */
   attributes: Map<number, Map<string, Uint8Array | RawAttribute>>;
   datasets: Map<number, DatasetInfo>;
+  /** Addresses known to be groups (their headers are not parsed again to say so). */
+  groups: Set<number>;
   /** What callers derived from this version of the file (table descriptions). */
   memo: Map<string, unknown>;
 }
@@ -62,6 +64,16 @@ function sameStamp(a: FileStamp, b: FileStamp): boolean {
 /** Forgets what was cached about `path` (after we changed it). */
 export function forgetFile(path: string): void {
   cache.delete(path);
+}
+
+/**
+ * Drops the attributes cached for `path` (read again from the file if asked
+ * for): a reader that has described its tables needs only links, dataset
+ * layouts and descriptions to read rows, and thousands of runs' attribute
+ * bytes and names cost more memory and garbage collection than the rest.
+ */
+export function forgetAttributes(path: string): void {
+  cache.get(path)?.attributes.clear();
 }
 
 function memberMeta(t: Datatype): MemberMeta {
@@ -96,6 +108,7 @@ export class FastFile implements RawAttributes {
       links: new Map(),
       attributes: new Map(),
       datasets: new Map(),
+      groups: new Set(),
       memo: new Map(),
     };
     if (parsed === undefined) {
@@ -160,9 +173,19 @@ export class FastFile implements RawAttributes {
     let attrs = this.#parsed.attributes.get(at);
     if (attrs === undefined) {
       attrs = new Map();
-      // copied: the cache must not hold the file's bytes
-      for (const [name, data] of this.#f.attributes(at)) {
-        attrs.set(name, data.slice());
+      // copied (the cache must not hold the file's bytes) into one buffer per
+      // object: a buffer per attribute costs more to keep than its bytes
+      const found = this.#f.attributes(at);
+      // its header is parsed now: whether it is a group costs nothing more
+      if (this.#f.isGroup(at)) this.#parsed.groups.add(at);
+      let total = 0;
+      for (const data of found.values()) total += data.length;
+      const copy = new Uint8Array(total);
+      let offset = 0;
+      for (const [name, data] of found) {
+        copy.set(data, offset);
+        attrs.set(name, copy.subarray(offset, offset + data.length));
+        offset += data.length;
       }
       this.#parsed.attributes.set(at, attrs);
     }
@@ -208,7 +231,11 @@ export class FastFile implements RawAttributes {
     if (at === -1) return null;
     let info = this.#parsed.datasets.get(at);
     if (info === undefined) {
-      if (this.#f.isGroup(at)) return null;
+      if (this.#parsed.groups.has(at)) return null;
+      if (this.#f.isGroup(at)) {
+        this.#parsed.groups.add(at);
+        return null;
+      }
       info = new DatasetInfo(this.#f, at, `${path} in ${this.filename}`);
       this.#parsed.datasets.set(at, info);
     }
@@ -252,13 +279,27 @@ export class FastFile implements RawAttributes {
     info.index(this.#f, `${path} in ${this.filename}`);
   }
 
-  /** Raw rows `[start, start + count)` of the dataset at `path`. */
-  readRows(path: string, start: number, count: number): Uint8Array {
+  /**
+   * Raw rows `[start, start + count)` of the dataset at `path` (in the first
+   * bytes of `scratch` when it is large enough: see `DatasetInfo.read`).
+   */
+  readRows(
+    path: string,
+    start: number,
+    count: number,
+    scratch?: Uint8Array,
+  ): Uint8Array {
     const info = this.dataset(path);
     if (info === null) {
       throw new H5Damaged(`${path} in ${this.filename} is not a dataset`);
     }
-    return info.read(this.#f, start, count, `${path} in ${this.filename}`);
+    return info.read(
+      this.#f,
+      start,
+      count,
+      `${path} in ${this.filename}`,
+      scratch,
+    );
   }
 
   /**

@@ -195,6 +195,14 @@ export class Source {
     return out;
   }
 
+  /** Reads the `out.length` bytes at `at` into `out` (row data, without a buffer of its own). */
+  readInto(at: number, out: Uint8Array, what: string): void {
+    this.#check(at, out.length, what);
+    if (this.#whole !== null) {
+      out.set(this.#whole.subarray(at, at + out.length));
+    } else this.#readExact(at, out);
+  }
+
   /** Closes the handle and drops the cached blocks. */
   close(): void {
     this.#blocks.clear();
