@@ -19,6 +19,7 @@ import { toArrow, toParquet } from "../export.ts";
 import { jsonText } from "../src/export/columns.ts";
 import { planTensorboard } from "../src/cli/tensorboard.ts";
 import { main } from "../src/cli/main.ts";
+import { OptionError } from "../src/sweep/errors.ts";
 import { FIXTURES } from "./fixtures.ts";
 import { query, sqlString } from "./duckdb.ts";
 import { quietly } from "./warnings.ts";
@@ -464,6 +465,60 @@ Deno.test("cox export: the command writes the files and says so; usage errors ex
     );
     assertOk(e.join("").includes("Usage: cox export"), e.join(""));
   }
+});
+
+Deno.test("a bad --filter-param regex: cox export prints its own usage, cox tensorboard its own, exportSweep an OptionError", async () => {
+  const dir = join(FIXTURES, "walkthrough2");
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  const run = async (argv: string[]) => {
+    const e: string[] = [];
+    const status = await main(argv, {
+      out: () => {},
+      err: (t) => void e.push(t),
+    });
+    return { status, text: e.join("") };
+  };
+  const ex = await run([
+    "export",
+    dir,
+    "--out",
+    out,
+    "--filter-param",
+    "slope",
+    "(",
+  ]);
+  assertEquals(ex.status, 2, ex.text);
+  assertOk(
+    ex.text.startsWith(
+      "cox: --filter-param slope: cannot use the Python regular expression",
+    ),
+    ex.text,
+  );
+  assertOk(ex.text.includes("Usage: cox export"), ex.text);
+  assertOk(!ex.text.includes("Usage: cox tensorboard"), ex.text);
+  assertEquals([...Deno.readDirSync(out)], [], "nothing written");
+
+  const tb = await run([
+    "tensorboard",
+    "--logdir",
+    dir,
+    "--format-str",
+    "s{slope}",
+    "--dry-run",
+    "--filter-param",
+    "slope",
+    "(",
+  ]);
+  assertEquals(tb.status, 2, tb.text);
+  assertOk(tb.text.includes("Usage: cox tensorboard"), tb.text);
+  assertOk(!tb.text.includes("Usage: cox export"), tb.text);
+
+  const error = await assertRejects(
+    () => exportQuietly(dir, out, { filterParams: [["slope", "["]] }),
+    OptionError,
+    "--filter-param slope",
+  );
+  assertEquals((error as OptionError).option, "--filter-param");
 });
 
 Deno.test("export --format jsonl and arrow: the same rows", async () => {
