@@ -17,6 +17,7 @@ import {
 } from "../mod.ts";
 import { toArrow, toParquet } from "../export.ts";
 import { jsonText } from "../src/export/columns.ts";
+import { exportLimits } from "../src/export/sweep.ts";
 import { planTensorboard } from "../src/cli/tensorboard.ts";
 import { main } from "../src/cli/main.ts";
 import { OptionError } from "../src/sweep/errors.ts";
@@ -322,6 +323,112 @@ Deno.test("export --partition again: only the run that grew is rewritten; a run 
     [...Deno.readDirSync(join(out, "awkward"))].map((e) => e.name).sort(),
     ["exp_id=run-0", "exp_id=run-1"],
   );
+});
+
+Deno.test("export --partition again: an unchanged run is not opened (its store.h5 is garbage of the same size and mtime) and keeps its partition", async () => {
+  const dir = await awkwardSweep();
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  const first = (await exportQuietly(dir, out, { partition: true })).value;
+  assertEquals(first.written.length, 6);
+  const part = join(out, "awkward", "exp_id=run-1", "part-0.parquet");
+  const bytes = await Deno.readFile(part);
+  // run-1's store.h5 replaced by bytes no reader can open, same size, same mtime
+  const storePath = join(dir, "run-1", "store.h5");
+  const info = await Deno.stat(storePath);
+  await Deno.writeFile(storePath, new Uint8Array(info.size).fill(0x5a));
+  await Deno.utime(storePath, info.atime!, info.mtime!);
+  const { value: again, warnings } = await exportQuietly(dir, out, {
+    partition: true,
+  });
+  assertEquals(warnings, []);
+  assertEquals(again.skipped, []);
+  assertEquals(again.written, []);
+  assertEquals(again.unchanged, 6);
+  assertEquals(again.runs, ["run-0", "run-1", "run-2"]);
+  assertEquals(again.tables, first.tables);
+  assertEquals(await Deno.readFile(part), bytes);
+  const count = await query(
+    `SELECT exp_id, count(*) FROM read_parquet(${
+      sqlString(join(out, "awkward", "*", "*.parquet"))
+    }, hive_partitioning = true) GROUP BY exp_id ORDER BY exp_id`,
+  );
+  assertEquals(count.rows, [["run-0", 7n], ["run-1", 7n], ["run-2", 7n]]);
+
+  // a changed mtime: the run is opened, cannot be read, and keeps its partition
+  await Deno.utime(
+    storePath,
+    info.atime!,
+    new Date(info.mtime!.getTime() + 5000),
+  );
+  const { value: third, warnings: w3 } = await exportQuietly(dir, out, {
+    partition: true,
+  });
+  assertEquals(third.skipped, ["run-1"]);
+  assertEquals(third.written, []);
+  assertEquals(third.unchanged, 4);
+  assertOk(w3.some((w) => w.includes("run-1")), w3.join("\n"));
+  assertEquals(await Deno.readFile(part), bytes);
+
+  // a table whose columns changed (a new run's metadata has one more) is
+  // written again whole: the unchanged runs are opened for it, their other
+  // tables left as they are
+  {
+    using store = await Store.open(dir, "run-3");
+    store.addTable("metadata", { lr: "float", name: "str", seed: "int" })
+      .appendRow({ lr: 2, name: "run 3", seed: 7 });
+  }
+  const fourth = (await exportQuietly(dir, out, { partition: true })).value;
+  assertEquals(fourth.skipped, ["run-1"]);
+  assertEquals(
+    fourth.written.sort(),
+    ["run-0", "run-2", "run-3"].map((id) =>
+      join(out, "metadata", `exp_id=${id}`, "part-0.parquet")
+    ),
+  );
+  assertEquals(fourth.unchanged, 2);
+  const seeds = await query(
+    `SELECT exp_id, seed FROM read_parquet(${
+      sqlString(join(out, "metadata", "*", "*.parquet"))
+    }, hive_partitioning = true, union_by_name = true) ORDER BY exp_id`,
+  );
+  assertEquals(seeds.rows, [
+    ["run-0", null],
+    ["run-1", null],
+    ["run-2", null],
+    ["run-3", 7n],
+  ]);
+  assertEquals(await Deno.readFile(part), bytes);
+});
+
+Deno.test("export of a table bigger than a slice: read by row ranges, the same rows in order", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cox-export-big-" });
+  {
+    using store = await Store.open(dir, "run-0");
+    const log = store.addTable("log", { step: "int", x: "float", s: "str" });
+    for (let i = 0; i < 1010; i++) {
+      log.appendRow({ step: i, x: i / 4, s: `row ${i}` });
+    }
+  }
+  const saved = exportLimits.sliceCells;
+  exportLimits.sliceCells = 3 * 97; // 97 rows a slice
+  try {
+    for (const partition of [false, true]) {
+      const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+      await exportQuietly(dir, out, { partition });
+      const file = partition
+        ? join(out, "log", "exp_id=run-0", "part-0.parquet")
+        : join(out, "log.parquet");
+      const got = await query(
+        `SELECT step, x, s FROM read_parquet(${sqlString(file)})`,
+      );
+      assertEquals(got.rows.length, 1010, `partition ${partition}`);
+      got.rows.forEach(([step, x, s], i) => {
+        assertEquals([step, x, s], [BigInt(i), i / 4, `row ${i}`]);
+      });
+    }
+  } finally {
+    exportLimits.sliceCells = saved;
+  }
 });
 
 Deno.test("export: a broken run is skipped with a warning naming it, and no temporary file is left", async () => {
