@@ -18,6 +18,7 @@ import {
 import { toArrow, toParquet } from "../export.ts";
 import { jsonText } from "../src/export/columns.ts";
 import { exportLimits } from "../src/export/sweep.ts";
+import { utf8Order } from "../src/export/parquet.ts";
 import { planTensorboard } from "../src/cli/tensorboard.ts";
 import { main } from "../src/cli/main.ts";
 import { OptionError } from "../src/sweep/errors.ts";
@@ -429,6 +430,62 @@ Deno.test("export of a table bigger than a slice: read by row ranges, the same r
   } finally {
     exportLimits.sliceCells = saved;
   }
+});
+
+Deno.test("export: row groups of whole runs, exp_id's bounds in each (UTF-8 order)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cox-export-groups-" });
+  // U+E000 sorts before U+1F600 in UTF-8 (and after it in UTF-16 units)
+  const ids = Array.from(
+    { length: 20 },
+    (_, r) =>
+      `run-${String(r).padStart(2, "0")}${
+        r === 17 ? "\u{e000}" : r === 18 ? "\u{1f600}" : ""
+      }`,
+  );
+  for (const id of ids) {
+    using store = await Store.open(dir, id);
+    store.addTable("log", { step: "int", x: "float" }).appendColumns({
+      step: Array.from({ length: 1000 }, (_, i) => i),
+      x: Array.from({ length: 1000 }, (_, i) => i / 8),
+    });
+  }
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  await exportQuietly(dir, out);
+  const file = sqlString(join(out, "log.parquet"));
+  const groups = await query(
+    `SELECT row_group_id, row_group_num_rows, stats_min_value, stats_max_value
+     FROM parquet_metadata(${file}) WHERE path_in_schema = 'exp_id'
+     ORDER BY row_group_id`,
+  );
+  const sorted = [...ids].sort();
+  assertEquals(groups.rows, [
+    [0n, 16000n, sorted[0], sorted[15]],
+    [1n, 4000n, "run-16", "run-19"],
+  ]);
+  const x = await query(
+    `SELECT stats_min_value, stats_max_value FROM parquet_metadata(${file})
+     WHERE path_in_schema = 'x' ORDER BY row_group_id`,
+  );
+  // a zero lower bound is written -0, as the format asks
+  assertEquals(x.rows, [["-0.0", "124.875"], ["-0.0", "124.875"]]);
+  const total = await query(
+    `SELECT count(*), sum(step), count(DISTINCT exp_id) FROM ${file}`,
+  );
+  assertEquals(total.rows, [[20000n, 20n * 499500n, 20n]]);
+});
+
+Deno.test("utf8Order: code point order, as Parquet's bounds of UTF8 values", () => {
+  const words = ["b", "a", "", "ab", "\u{e000}", "\u{1f600}", "\u{ffff}", "z"];
+  const bytes = (s: string) => [...new TextEncoder().encode(s)];
+  const byBytes = [...words].sort((a, b) => {
+    const x = bytes(a), y = bytes(b);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      if (x[i] !== y[i]) return x[i] - y[i];
+    }
+    return x.length - y.length;
+  });
+  assertEquals([...words].sort(utf8Order), byBytes);
+  assertEquals(byBytes.slice(-3), ["\u{e000}", "\u{ffff}", "\u{1f600}"]);
 });
 
 Deno.test("export: a broken run is skipped with a warning naming it, and no temporary file is left", async () => {

@@ -33,6 +33,8 @@ export interface ExportColumn {
   encoding: CellEncoding;
   /** Whether it may hold nulls (false only for `exp_id`). */
   nullable: boolean;
+  /** Whether it holds one value per run, not null (`exp_id`): Parquet's bounds are found from the runs' values. */
+  perRun?: boolean;
 }
 
 /** A column's values: typed arrays when there is no null. */

@@ -115,6 +115,7 @@ const EXP_ID_COLUMN: ExportColumn = {
   kind: "str",
   encoding: "value",
   nullable: false,
+  perRun: true,
 };
 
 function errorMessage(error: unknown): string {
