@@ -16,7 +16,7 @@ import {
   Store,
 } from "../mod.ts";
 import { toArrow, toParquet } from "../export.ts";
-import { jsonText } from "../src/export/columns.ts";
+import { convertCells, jsonText } from "../src/export/columns.ts";
 import { exportLimits } from "../src/export/sweep.ts";
 import { utf8Order } from "../src/export/parquet.ts";
 import { planTensorboard } from "../src/cli/tensorboard.ts";
@@ -472,6 +472,49 @@ Deno.test("export: row groups of whole runs, exp_id's bounds in each (UTF-8 orde
     `SELECT count(*), sum(step), count(DISTINCT exp_id) FROM ${file}`,
   );
   assertEquals(total.rows, [[20000n, 20n * 499500n, 20n]]);
+});
+
+Deno.test("convertCells: ints to INT64 exactly, numbers through their 32-bit halves, bigints as they are", () => {
+  const column = {
+    name: "n",
+    type: "int64" as const,
+    kind: "int" as const,
+    encoding: "value" as const,
+    nullable: true,
+  };
+  const values = [
+    0,
+    1,
+    -1,
+    2 ** 31,
+    -(2 ** 31) - 1,
+    2 ** 32,
+    -(2 ** 32),
+    2 ** 32 - 1,
+    -(2 ** 32) - 5,
+    123456789012,
+    2 ** 53 - 1,
+    -(2 ** 53 - 1),
+    2 ** 60,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+  ];
+  const got = convertCells(column, values, values.length);
+  assertOk(got instanceof BigInt64Array);
+  assertEquals([...got], values.map((v) => BigInt(v)));
+  assertEquals([...convertCells(column, [3, null, -4], 3)], [3n, null, -4n]);
+  let error: unknown;
+  try {
+    convertCells(column, [1, 1.5], 2);
+  } catch (e) {
+    error = e;
+  }
+  assertOk(
+    error instanceof TypeError &&
+      error.message ===
+        'Cannot export column "n" as INT64: 1.5 is not an integer',
+    String(error),
+  );
 });
 
 Deno.test("utf8Order: code point order, as Parquet's bounds of UTF8 values", () => {
