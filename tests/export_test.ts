@@ -411,9 +411,15 @@ Deno.test("export of a table bigger than a slice: read by row ranges, the same r
     }
   }
   const saved = exportLimits.sliceCells;
-  exportLimits.sliceCells = 3 * 97; // 97 rows a slice
   try {
-    for (const partition of [false, true]) {
+    // 97 rows a slice (the last one shorter), 101 (ten full slices)
+    for (
+      const [slice, partition] of [[97, false], [97, true], [
+        101,
+        false,
+      ]] as const
+    ) {
+      exportLimits.sliceCells = 3 * slice;
       const out = await Deno.makeTempDir({ prefix: "cox-export-" });
       await exportQuietly(dir, out, { partition });
       const file = partition
@@ -422,7 +428,11 @@ Deno.test("export of a table bigger than a slice: read by row ranges, the same r
       const got = await query(
         `SELECT step, x, s FROM read_parquet(${sqlString(file)})`,
       );
-      assertEquals(got.rows.length, 1010, `partition ${partition}`);
+      assertEquals(
+        got.rows.length,
+        1010,
+        `${slice} rows, partition ${partition}`,
+      );
       got.rows.forEach(([step, x, s], i) => {
         assertEquals([step, x, s], [BigInt(i), i / 4, `row ${i}`]);
       });
@@ -430,6 +440,26 @@ Deno.test("export of a table bigger than a slice: read by row ranges, the same r
   } finally {
     exportLimits.sliceCells = saved;
   }
+});
+
+Deno.test("a read-only table's range from the start: clamped to the rows there are, without counting them first", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cox-export-range-" });
+  {
+    using store = await Store.open(dir, "run-0");
+    const log = store.addTable("log", { step: "int" });
+    for (let step = 0; step < 10; step++) log.appendRow({ step });
+  }
+  using reader = await CollectionReader.open(dir, { progress: false });
+  const table = reader.stores.get("run-0")!.table("log");
+  const steps = (start: number, stop: number) =>
+    table.columns({ start, stop }).step;
+  assertEquals(steps(0, 4), [0, 1, 2, 3]);
+  assertEquals(steps(7, 1000), [7, 8, 9]);
+  assertEquals(steps(10, 20), []);
+  assertEquals(steps(25, 30), []);
+  assertEquals(steps(6, 2), []);
+  assertEquals(table.columns({ start: -3, stop: 9 }).step, [7, 8]);
+  assertEquals(table.nrows, 10);
 });
 
 Deno.test("export: row groups of whole runs, exp_id's bounds in each (UTF-8 order)", async () => {

@@ -265,7 +265,8 @@ function sliceRows(columns: number): number {
 
 /**
  * One run's rows of a table, as the plan's columns, in slices of
- * {@link sliceRows} rows (read by range, so that no table is read whole).
+ * {@link sliceRows} rows, read by range (no table is read whole, and none
+ * is counted first: a slice shorter than asked for is the last).
  */
 function* runBatches(
   plan: TablePlan,
@@ -273,12 +274,16 @@ function* runBatches(
   expId: string,
   meta: Record<string, unknown> | undefined,
 ): Generator<Batch> {
-  const total = table.nrows;
-  const step = sliceRows(Object.keys(table.schema).length);
-  for (let start = 0; start < total; start += step) {
-    const stop = Math.min(total, start + step);
-    const cells = table.columns({ start, stop }) as Record<string, Cell[]>;
-    const rows = stop - start;
+  const names = Object.keys(table.schema);
+  const step = sliceRows(names.length);
+  for (let start = 0;; start += step) {
+    const cells = table.columns({ start, stop: start + step }) as Record<
+      string,
+      Cell[]
+    >;
+    // a table without columns still has rows
+    const rows = names.length > 0 ? cells[names[0]].length : table.nrows;
+    if (rows === 0 && start > 0) return;
     const columns = [];
     if (plan.withExpId) columns.push(repeatValue(EXP_ID_COLUMN, expId, rows));
     for (const c of plan.own) {
@@ -293,21 +298,30 @@ function* runBatches(
       columns.push(repeatValue(j.column, meta?.[j.source], rows));
     }
     yield { rows, columns };
+    if (rows < step || names.length === 0) return;
   }
 }
 
-/** All of one run's rows of a table as batches (read before any is written, so a bad cell skips the run). */
+/**
+ * A run's rows of a table as batches, the first slice read and converted
+ * at once (so that a bad cell in a run of ordinary size skips the run
+ * before any of its rows is written), the others as they are asked for.
+ */
 function runBatch(
   plan: TablePlan,
   table: Table,
   expId: string,
   meta: Record<string, unknown> | undefined,
 ): Iterable<Batch> {
-  const total = table.nrows;
-  const step = sliceRows(Object.keys(table.schema).length);
-  // one slice: convert it now, so that an error skips the run before any row is written
-  if (total <= step) return [...runBatches(plan, table, expId, meta)];
-  return runBatches(plan, table, expId, meta);
+  const rest = runBatches(plan, table, expId, meta);
+  const first = rest.next();
+  return {
+    *[Symbol.iterator]() {
+      if (first.done) return;
+      yield first.value;
+      yield* rest;
+    },
+  };
 }
 
 /** The runs that pass `filterParams`, as `cox tensorboard` decides it. */
