@@ -315,6 +315,14 @@ function runBatch(
 ): Iterable<Batch> {
   const rest = runBatches(plan, table, expId, meta);
   const first = rest.next();
+  if (first.done) return [];
+  if (first.value.rows < sliceRows(Object.keys(table.schema).length)) {
+    // the whole run in one slice: the generator is ended at once (reading
+    // on until it ended by itself cost 80 MB more peak RSS on
+    // bench/export_bench.ts's Python sweep, for no reason we found)
+    rest.return(undefined);
+    return [first.value];
+  }
   return {
     *[Symbol.iterator]() {
       if (first.done) return;
