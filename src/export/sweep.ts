@@ -61,7 +61,9 @@ export interface ExportOptions {
   partition?: boolean;
   /**
    * Keep only runs whose metadata value `name`, as text, is matched at its
-   * start by `regex`, for every pair: `cox tensorboard --filter-param`.
+   * start by `regex`, for every pair: `cox tensorboard --filter-param`. A
+   * regex that does not compile throws an `OptionError`, before any run is
+   * opened.
    */
   filterParams?: readonly (readonly [name: string, regex: string])[];
   /** The table of hyperparameters, one row per run (default `metadata`). */

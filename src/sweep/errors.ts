@@ -31,6 +31,7 @@ export class OptionError extends Error {
   /** The option at fault, as the command line spells it (`--filter-param`). */
   readonly option: string;
 
+  /** An error of `option`, explained by `message`. */
   constructor(message: string, option: string) {
     super(message);
     this.name = "OptionError";
