@@ -31,3 +31,4 @@ export {
   toParquet,
 } from "./src/export/frame.ts";
 export type { ExportFormat } from "./src/export/sink.ts";
+export { OptionError } from "./src/sweep/errors.ts";

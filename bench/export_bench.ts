@@ -5,6 +5,12 @@
 // (metadata + a 3-column log), one Python cox's layout wrote through pandas
 // (bench/cox_sweep.py: values blocks and a PyTables index, a 4-column log with
 // a str column), as a user's sweep from a cluster would be.
+//
+// Making the sweeps takes a while (the Python one about a minute): give
+// COX_BENCH_EXPORT_OURS and/or COX_BENCH_EXPORT_PYTHON the folder of one made
+// before (it is made there if missing, and kept). Each line gives the median
+// wall time, user+sys CPU time and peak RSS of fresh processes, and the load
+// average: the machine may be shared, and wall times are noisy then.
 import { join } from "node:path";
 import { Store } from "../mod.ts";
 
@@ -13,8 +19,33 @@ const ROWS = 1000;
 const TRIALS = 3;
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
-async function makeSweep(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "cox-bench-export-" });
+/** The folder named by `env` (kept), or a fresh temporary one (removed at the end). */
+async function sweepDir(
+  env: string,
+  prefix: string,
+): Promise<{ dir: string; made: boolean; keep: boolean }> {
+  const given = Deno.env.get(env);
+  if (given === undefined) {
+    return {
+      dir: await Deno.makeTempDir({ prefix }),
+      made: false,
+      keep: false,
+    };
+  }
+  try {
+    const runs = [...Deno.readDirSync(given)].length;
+    if (runs !== RUNS) {
+      throw new Error(`${env}=${given} holds ${runs} runs, expected ${RUNS}`);
+    }
+    return { dir: given, made: true, keep: true };
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    await Deno.mkdir(given, { recursive: true });
+    return { dir: given, made: false, keep: true };
+  }
+}
+
+async function makeSweep(dir: string): Promise<void> {
   for (let r = 0; r < RUNS; r++) {
     using store = await Store.open(dir, crypto.randomUUID());
     store.addTable("metadata", { lr: "float", name: "str" }).appendRow({
@@ -30,12 +61,10 @@ async function makeSweep(): Promise<string> {
       log.appendRow({ step: i, loss: 1 / (i + 1 + r), acc: Math.random() });
     }
   }
-  return dir;
 }
 
 /** A sweep as Python cox writes it (pandas HDFStore, PyTables), made by bench/cox_sweep.py. */
-async function makePythonSweep(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "cox-bench-export-py-" });
+async function makePythonSweep(dir: string): Promise<void> {
   const out = await new Deno.Command("/usr/bin/python3", {
     args: [
       new URL("cox_sweep.py", import.meta.url).pathname,
@@ -54,21 +83,20 @@ async function makePythonSweep(): Promise<string> {
       }`,
     );
   }
-  return dir;
 }
 
-/** Runs `cox export` in a fresh process: wall time, and peak RSS from GNU time. */
+/** Runs `cox export` in a fresh process: wall time, and CPU time and peak RSS from GNU time. */
 async function timedExport(
   dir: string,
   out: string,
   extra: string[],
-): Promise<{ ms: number; peakMb: number }> {
+): Promise<{ ms: number; cpuMs: number; peakMb: number }> {
   const stats = join(out, "..", `time-${crypto.randomUUID()}.txt`);
   const t0 = performance.now();
   const { success, stderr } = await new Deno.Command("/usr/bin/time", {
     args: [
       "-f",
-      "%M",
+      "%U %S %M",
       "-o",
       stats,
       Deno.execPath(),
@@ -90,10 +118,10 @@ async function timedExport(
   }).output();
   const ms = performance.now() - t0;
   if (!success) throw new Error(new TextDecoder().decode(stderr));
-  const peakKb = Number(
-    (await Deno.readTextFile(stats)).trim().split("\n").pop(),
-  );
-  return { ms, peakMb: peakKb / 1024 };
+  const [user, sys, peakKb] = (await Deno.readTextFile(stats)).trim().split(
+    "\n",
+  ).pop()!.split(" ").map(Number);
+  return { ms, cpuMs: (user + sys) * 1000, peakMb: peakKb / 1024 };
 }
 
 function median(xs: number[]): number {
@@ -116,34 +144,41 @@ const report = async (
     if (fresh) await Deno.remove(out, { recursive: true });
   }
   const ms = median(runs.map((r) => r.ms));
+  const cpu = median(runs.map((r) => r.cpuMs));
   const mb = median(runs.map((r) => r.peakMb));
   console.log(
     `export: ${label}, ${RUNS} runs x ${ROWS} rows: median ${
       ms.toFixed(0)
-    } ms ` +
+    } ms wall, ${cpu.toFixed(0)} ms user+sys CPU ` +
       `(${((RUNS * ROWS) / ms * 1000 / 1e6).toFixed(2)} M rows/s), ` +
-      `peak RSS ${mb.toFixed(0)} MB, of ${TRIALS} fresh processes`,
+      `peak RSS ${mb.toFixed(0)} MB, of ${TRIALS} fresh processes; ` +
+      `load average ${Deno.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
   );
 };
 
-const ours = await makeSweep();
+const ours = await sweepDir("COX_BENCH_EXPORT_OURS", "cox-bench-export-");
+if (!ours.made) await makeSweep(ours.dir);
 // one run to warm Deno's module cache (a user's second run, not a download)
-await timedExport(ours, join(work, "warm"), []);
-await report(ours, "our Store's sweep, one Parquet file", [], true);
-await report(ours, "our Store's sweep, --partition", ["--partition"], true);
-// again into the same folder: nothing changed, nothing rewritten
-await timedExport(ours, join(work, "incremental"), ["--partition"]);
+await timedExport(ours.dir, join(work, "warm"), []);
+await report(ours.dir, "our Store's sweep, one Parquet file", [], true);
+await report(ours.dir, "our Store's sweep, --partition", ["--partition"], true);
+// again into the same folder: nothing changed, nothing opened or rewritten
+await timedExport(ours.dir, join(work, "incremental"), ["--partition"]);
 await report(
-  ours,
+  ours.dir,
   "our Store's sweep, --partition again, unchanged",
   ["--partition"],
   false,
 );
-await Deno.remove(ours, { recursive: true });
+if (!ours.keep) await Deno.remove(ours.dir, { recursive: true });
 
-const python = await makePythonSweep();
-await report(python, "Python cox's sweep, one Parquet file", [], true);
-await Deno.remove(python, { recursive: true });
+const python = await sweepDir(
+  "COX_BENCH_EXPORT_PYTHON",
+  "cox-bench-export-py-",
+);
+if (!python.made) await makePythonSweep(python.dir);
+await report(python.dir, "Python cox's sweep, one Parquet file", [], true);
+if (!python.keep) await Deno.remove(python.dir, { recursive: true });
 
 Deno.bench({
   name:

@@ -16,9 +16,12 @@ import {
   Store,
 } from "../mod.ts";
 import { toArrow, toParquet } from "../export.ts";
-import { jsonText } from "../src/export/columns.ts";
+import { convertCells, jsonText } from "../src/export/columns.ts";
+import { exportLimits } from "../src/export/sweep.ts";
+import { utf8Order } from "../src/export/parquet.ts";
 import { planTensorboard } from "../src/cli/tensorboard.ts";
 import { main } from "../src/cli/main.ts";
+import { OptionError } from "../src/sweep/errors.ts";
 import { FIXTURES } from "./fixtures.ts";
 import { query, sqlString } from "./duckdb.ts";
 import { quietly } from "./warnings.ts";
@@ -323,6 +326,241 @@ Deno.test("export --partition again: only the run that grew is rewritten; a run 
   );
 });
 
+Deno.test("export --partition again: an unchanged run is not opened (its store.h5 is garbage of the same size and mtime) and keeps its partition", async () => {
+  const dir = await awkwardSweep();
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  const first = (await exportQuietly(dir, out, { partition: true })).value;
+  assertEquals(first.written.length, 6);
+  const part = join(out, "awkward", "exp_id=run-1", "part-0.parquet");
+  const bytes = await Deno.readFile(part);
+  // run-1's store.h5 replaced by bytes no reader can open, same size, same mtime
+  const storePath = join(dir, "run-1", "store.h5");
+  const info = await Deno.stat(storePath);
+  await Deno.writeFile(storePath, new Uint8Array(info.size).fill(0x5a));
+  await Deno.utime(storePath, info.atime!, info.mtime!);
+  const { value: again, warnings } = await exportQuietly(dir, out, {
+    partition: true,
+  });
+  assertEquals(warnings, []);
+  assertEquals(again.skipped, []);
+  assertEquals(again.written, []);
+  assertEquals(again.unchanged, 6);
+  assertEquals(again.runs, ["run-0", "run-1", "run-2"]);
+  assertEquals(again.tables, first.tables);
+  assertEquals(await Deno.readFile(part), bytes);
+  const count = await query(
+    `SELECT exp_id, count(*) FROM read_parquet(${
+      sqlString(join(out, "awkward", "*", "*.parquet"))
+    }, hive_partitioning = true) GROUP BY exp_id ORDER BY exp_id`,
+  );
+  assertEquals(count.rows, [["run-0", 7n], ["run-1", 7n], ["run-2", 7n]]);
+
+  // a changed mtime: the run is opened, cannot be read, and keeps its partition
+  await Deno.utime(
+    storePath,
+    info.atime!,
+    new Date(info.mtime!.getTime() + 5000),
+  );
+  const { value: third, warnings: w3 } = await exportQuietly(dir, out, {
+    partition: true,
+  });
+  assertEquals(third.skipped, ["run-1"]);
+  assertEquals(third.written, []);
+  assertEquals(third.unchanged, 4);
+  assertOk(w3.some((w) => w.includes("run-1")), w3.join("\n"));
+  assertEquals(await Deno.readFile(part), bytes);
+
+  // a table whose columns changed (a new run's metadata has one more) is
+  // written again whole: the unchanged runs are opened for it, their other
+  // tables left as they are
+  {
+    using store = await Store.open(dir, "run-3");
+    store.addTable("metadata", { lr: "float", name: "str", seed: "int" })
+      .appendRow({ lr: 2, name: "run 3", seed: 7 });
+  }
+  const fourth = (await exportQuietly(dir, out, { partition: true })).value;
+  assertEquals(fourth.skipped, ["run-1"]);
+  assertEquals(
+    fourth.written.sort(),
+    ["run-0", "run-2", "run-3"].map((id) =>
+      join(out, "metadata", `exp_id=${id}`, "part-0.parquet")
+    ),
+  );
+  assertEquals(fourth.unchanged, 2);
+  const seeds = await query(
+    `SELECT exp_id, seed FROM read_parquet(${
+      sqlString(join(out, "metadata", "*", "*.parquet"))
+    }, hive_partitioning = true, union_by_name = true) ORDER BY exp_id`,
+  );
+  assertEquals(seeds.rows, [
+    ["run-0", null],
+    ["run-1", null],
+    ["run-2", null],
+    ["run-3", 7n],
+  ]);
+  assertEquals(await Deno.readFile(part), bytes);
+});
+
+Deno.test("export of a table bigger than a slice: read by row ranges, the same rows in order", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cox-export-big-" });
+  {
+    using store = await Store.open(dir, "run-0");
+    const log = store.addTable("log", { step: "int", x: "float", s: "str" });
+    for (let i = 0; i < 1010; i++) {
+      log.appendRow({ step: i, x: i / 4, s: `row ${i}` });
+    }
+  }
+  const saved = exportLimits.sliceCells;
+  try {
+    // 97 rows a slice (the last one shorter), 101 (ten full slices)
+    for (
+      const [slice, partition] of [[97, false], [97, true], [
+        101,
+        false,
+      ]] as const
+    ) {
+      exportLimits.sliceCells = 3 * slice;
+      const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+      await exportQuietly(dir, out, { partition });
+      const file = partition
+        ? join(out, "log", "exp_id=run-0", "part-0.parquet")
+        : join(out, "log.parquet");
+      const got = await query(
+        `SELECT step, x, s FROM read_parquet(${sqlString(file)})`,
+      );
+      assertEquals(
+        got.rows.length,
+        1010,
+        `${slice} rows, partition ${partition}`,
+      );
+      got.rows.forEach(([step, x, s], i) => {
+        assertEquals([step, x, s], [BigInt(i), i / 4, `row ${i}`]);
+      });
+    }
+  } finally {
+    exportLimits.sliceCells = saved;
+  }
+});
+
+Deno.test("a read-only table's range from the start: clamped to the rows there are, without counting them first", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cox-export-range-" });
+  {
+    using store = await Store.open(dir, "run-0");
+    const log = store.addTable("log", { step: "int" });
+    for (let step = 0; step < 10; step++) log.appendRow({ step });
+  }
+  using reader = await CollectionReader.open(dir, { progress: false });
+  const table = reader.stores.get("run-0")!.table("log");
+  const steps = (start: number, stop: number) =>
+    table.columns({ start, stop }).step;
+  assertEquals(steps(0, 4), [0, 1, 2, 3]);
+  assertEquals(steps(7, 1000), [7, 8, 9]);
+  assertEquals(steps(10, 20), []);
+  assertEquals(steps(25, 30), []);
+  assertEquals(steps(6, 2), []);
+  assertEquals(table.columns({ start: -3, stop: 9 }).step, [7, 8]);
+  assertEquals(table.nrows, 10);
+});
+
+Deno.test("export: row groups of whole runs, exp_id's bounds in each (UTF-8 order)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cox-export-groups-" });
+  // U+E000 sorts before U+1F600 in UTF-8 (and after it in UTF-16 units)
+  const ids = Array.from(
+    { length: 20 },
+    (_, r) =>
+      `run-${String(r).padStart(2, "0")}${
+        r === 17 ? "\u{e000}" : r === 18 ? "\u{1f600}" : ""
+      }`,
+  );
+  for (const id of ids) {
+    using store = await Store.open(dir, id);
+    store.addTable("log", { step: "int", x: "float" }).appendColumns({
+      step: Array.from({ length: 1000 }, (_, i) => i),
+      x: Array.from({ length: 1000 }, (_, i) => i / 8),
+    });
+  }
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  await exportQuietly(dir, out);
+  const file = sqlString(join(out, "log.parquet"));
+  const groups = await query(
+    `SELECT row_group_id, row_group_num_rows, stats_min_value, stats_max_value
+     FROM parquet_metadata(${file}) WHERE path_in_schema = 'exp_id'
+     ORDER BY row_group_id`,
+  );
+  const sorted = [...ids].sort();
+  assertEquals(groups.rows, [
+    [0n, 16000n, sorted[0], sorted[15]],
+    [1n, 4000n, "run-16", "run-19"],
+  ]);
+  const x = await query(
+    `SELECT stats_min_value, stats_max_value FROM parquet_metadata(${file})
+     WHERE path_in_schema = 'x' ORDER BY row_group_id`,
+  );
+  // a zero lower bound is written -0, as the format asks
+  assertEquals(x.rows, [["-0.0", "124.875"], ["-0.0", "124.875"]]);
+  const total = await query(
+    `SELECT count(*), sum(step), count(DISTINCT exp_id) FROM ${file}`,
+  );
+  assertEquals(total.rows, [[20000n, 20n * 499500n, 20n]]);
+});
+
+Deno.test("convertCells: ints to INT64 exactly, numbers through their 32-bit halves, bigints as they are", () => {
+  const column = {
+    name: "n",
+    type: "int64" as const,
+    kind: "int" as const,
+    encoding: "value" as const,
+    nullable: true,
+  };
+  const values = [
+    0,
+    1,
+    -1,
+    2 ** 31,
+    -(2 ** 31) - 1,
+    2 ** 32,
+    -(2 ** 32),
+    2 ** 32 - 1,
+    -(2 ** 32) - 5,
+    123456789012,
+    2 ** 53 - 1,
+    -(2 ** 53 - 1),
+    2 ** 60,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+  ];
+  const got = convertCells(column, values, values.length);
+  assertOk(got instanceof BigInt64Array);
+  assertEquals([...got], values.map((v) => BigInt(v)));
+  assertEquals([...convertCells(column, [3, null, -4], 3)], [3n, null, -4n]);
+  let error: unknown;
+  try {
+    convertCells(column, [1, 1.5], 2);
+  } catch (e) {
+    error = e;
+  }
+  assertOk(
+    error instanceof TypeError &&
+      error.message ===
+        'Cannot export column "n" as INT64: 1.5 is not an integer',
+    String(error),
+  );
+});
+
+Deno.test("utf8Order: code point order, as Parquet's bounds of UTF8 values", () => {
+  const words = ["b", "a", "", "ab", "\u{e000}", "\u{1f600}", "\u{ffff}", "z"];
+  const bytes = (s: string) => [...new TextEncoder().encode(s)];
+  const byBytes = [...words].sort((a, b) => {
+    const x = bytes(a), y = bytes(b);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      if (x[i] !== y[i]) return x[i] - y[i];
+    }
+    return x.length - y.length;
+  });
+  assertEquals([...words].sort(utf8Order), byBytes);
+  assertEquals(byBytes.slice(-3), ["\u{e000}", "\u{ffff}", "\u{1f600}"]);
+});
+
 Deno.test("export: a broken run is skipped with a warning naming it, and no temporary file is left", async () => {
   const dir = await awkwardSweep();
   await Deno.writeFile(
@@ -464,6 +702,60 @@ Deno.test("cox export: the command writes the files and says so; usage errors ex
     );
     assertOk(e.join("").includes("Usage: cox export"), e.join(""));
   }
+});
+
+Deno.test("a bad --filter-param regex: cox export prints its own usage, cox tensorboard its own, exportSweep an OptionError", async () => {
+  const dir = join(FIXTURES, "walkthrough2");
+  const out = await Deno.makeTempDir({ prefix: "cox-export-" });
+  const run = async (argv: string[]) => {
+    const e: string[] = [];
+    const status = await main(argv, {
+      out: () => {},
+      err: (t) => void e.push(t),
+    });
+    return { status, text: e.join("") };
+  };
+  const ex = await run([
+    "export",
+    dir,
+    "--out",
+    out,
+    "--filter-param",
+    "slope",
+    "(",
+  ]);
+  assertEquals(ex.status, 2, ex.text);
+  assertOk(
+    ex.text.startsWith(
+      "cox: --filter-param slope: cannot use the Python regular expression",
+    ),
+    ex.text,
+  );
+  assertOk(ex.text.includes("Usage: cox export"), ex.text);
+  assertOk(!ex.text.includes("Usage: cox tensorboard"), ex.text);
+  assertEquals([...Deno.readDirSync(out)], [], "nothing written");
+
+  const tb = await run([
+    "tensorboard",
+    "--logdir",
+    dir,
+    "--format-str",
+    "s{slope}",
+    "--dry-run",
+    "--filter-param",
+    "slope",
+    "(",
+  ]);
+  assertEquals(tb.status, 2, tb.text);
+  assertOk(tb.text.includes("Usage: cox tensorboard"), tb.text);
+  assertOk(!tb.text.includes("Usage: cox export"), tb.text);
+
+  const error = await assertRejects(
+    () => exportQuietly(dir, out, { filterParams: [["slope", "["]] }),
+    OptionError,
+    "--filter-param slope",
+  );
+  assertEquals((error as OptionError).option, "--filter-param");
 });
 
 Deno.test("export --format jsonl and arrow: the same rows", async () => {

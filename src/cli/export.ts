@@ -8,7 +8,7 @@
 import { exportSweep } from "../export/sweep.ts";
 import type { ExportArgs } from "./args.ts";
 import { requireDirectory } from "./files.ts";
-import { type Io, UsageError } from "./io.ts";
+import type { Io } from "./io.ts";
 
 /** `cox export`: writes the files and says on stderr what it did. */
 export async function exportCommand(
@@ -16,24 +16,17 @@ export async function exportCommand(
   io: Io,
 ): Promise<number> {
   await requireDirectory(args.dir);
-  let result;
-  try {
-    result = await exportSweep(args.dir, args.out, {
-      tables: args.tables.length ? args.tables : undefined,
-      format: args.format,
-      partition: args.partition,
-      filterParams: args.filters,
-      metadataTable: args.metadataTable,
-      joinMetadata: args.joinMetadata,
-      keepSerialized: args.keepSerialized,
-    });
-  } catch (error) {
-    // a bad --filter-param REGEX is a usage error of this command
-    if (error instanceof UsageError) {
-      throw new UsageError(error.message, "export");
-    }
-    throw error;
-  }
+  // a bad --filter-param REGEX throws an OptionError, which main() reports
+  // with this command's usage
+  const result = await exportSweep(args.dir, args.out, {
+    tables: args.tables.length ? args.tables : undefined,
+    format: args.format,
+    partition: args.partition,
+    filterParams: args.filters,
+    metadataTable: args.metadataTable,
+    joinMetadata: args.joinMetadata,
+    keepSerialized: args.keepSerialized,
+  });
   const parts = [`${result.written.length} files written`];
   if (args.partition) parts.push(`${result.unchanged} unchanged`);
   if (result.removed.length) parts.push(`${result.removed.length} removed`);

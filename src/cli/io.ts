@@ -25,4 +25,4 @@ export const processIo: Io = {
   err: (text) => writeAll(Deno.stderr, text),
 };
 
-export { CliError, UsageError } from "../sweep/errors.ts";
+export { CliError, OptionError, UsageError } from "../sweep/errors.ts";

@@ -7,7 +7,7 @@
  */
 
 import { parseCommandLine, usage } from "./args.ts";
-import { CliError, type Io, processIo, UsageError } from "./io.ts";
+import { CliError, type Io, OptionError, processIo, UsageError } from "./io.ts";
 
 // each command's module is loaded when it runs: `cox ls` does not pay for
 // the dashboard's server, the export writers or the tensorboard exporter
@@ -19,8 +19,10 @@ export async function main(
   argv: string[],
   io: Io = processIo,
 ): Promise<number> {
+  let command: string | undefined;
   try {
     const parsed = parseCommandLine(argv);
+    command = parsed.command;
     switch (parsed.command) {
       case "help":
         io.out(usage(parsed.topic));
@@ -51,6 +53,12 @@ export async function main(
         );
     }
   } catch (error) {
+    // a bad option value found by code the commands share is a usage
+    // error of the command that ran
+    if (error instanceof OptionError) {
+      io.err(`cox: ${error.message}\n\n${usage(command as never)}`);
+      return 2;
+    }
     if (error instanceof UsageError) {
       io.err(`cox: ${error.message}\n\n${usage(error.command as never)}`);
       return 2;

@@ -33,6 +33,8 @@ export interface ExportColumn {
   encoding: CellEncoding;
   /** Whether it may hold nulls (false only for `exp_id`). */
   nullable: boolean;
+  /** Whether it holds one value per run, not null (`exp_id`): Parquet's bounds are found from the runs' values. */
+  perRun?: boolean;
 }
 
 /** A column's values: typed arrays when there is no null. */
@@ -150,15 +152,25 @@ export function convertCells(
   }
 }
 
+// which Int32 of an int64's two holds its low half, on this machine
+const LOW = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+const TWO_32 = 4294967296;
+
 function toInt64(
   name: string,
   cells: readonly unknown[] | ArrayLike<unknown>,
 ): ColumnValues {
   const n = cells.length;
   const typed = new BigInt64Array(n);
+  // numbers go in as their two 32-bit halves: no BigInt made per value
+  const halves = new Int32Array(typed.buffer);
   for (let i = 0; i < n; i++) {
     const v = cells[i];
-    if (typeof v === "bigint") typed[i] = v;
+    if (typeof v === "number" && Number.isSafeInteger(v)) {
+      const hi = Math.floor(v / TWO_32);
+      halves[2 * i + LOW] = v - hi * TWO_32;
+      halves[2 * i + 1 - LOW] = hi;
+    } else if (typeof v === "bigint") typed[i] = v;
     else if (typeof v === "number" && Number.isInteger(v)) typed[i] = BigInt(v);
     else if (v === null || v === undefined) {
       // a gap: fall back to an array that can hold nulls

@@ -41,6 +41,27 @@ function parquetSchema(columns: readonly ExportColumn[]) {
   ];
 }
 
+/**
+ * The order of Parquet's bounds of UTF8 values: their UTF-8 bytes', which is
+ * code point order (JavaScript's `<` compares UTF-16 units, which puts
+ * U+10000 and above before U+E000 to U+FFFF).
+ */
+export function utf8Order(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  const x = a.charCodeAt(i);
+  const y = b.charCodeAt(i);
+  const surrogate = (c: number) => c >= 0xd800 && c <= 0xdfff;
+  // a surrogate (a code point past U+FFFF) sorts after U+E000 to U+FFFF
+  if (surrogate(x) !== surrogate(y) && Math.max(x, y) >= 0xe000) {
+    return surrogate(x) ? 1 : -1;
+  }
+  return x - y;
+}
+
 /** A Parquet file written row group by row group. */
 export class ParquetSink implements Sink {
   readonly #target: ByteTarget;
@@ -75,9 +96,13 @@ export class ParquetSink implements Sink {
     });
   }
 
-  /** Buffers rows, writing a row group once enough are buffered. */
+  /**
+   * Buffers rows, writing a row group before the rows would make it larger
+   * than ROW_GROUP_ROWS (a batch larger than that alone is split).
+   */
   write(batch: Batch): void {
     if (batch.rows === 0) return;
+    if (this.#pendingRows + batch.rows > ROW_GROUP_ROWS) this.#writeGroup();
     this.#pending.push(batch);
     this.#pendingRows += batch.rows;
     if (this.#pendingRows >= ROW_GROUP_ROWS) this.#writeGroup();
@@ -85,16 +110,51 @@ export class ParquetSink implements Sink {
 
   #writeGroup(): void {
     if (this.#pendingRows === 0) return;
-    const batch = concatBatches(this.#pending);
+    const pending = this.#pending;
+    const batch = concatBatches(pending);
     this.#pending = [];
     this.#pendingRows = 0;
+    const groups = this.#writer.row_groups.length;
     this.#writer.write({
       columnData: this.#columns.map((c, i) => ({
         name: c.name,
         data: batch.columns[i],
+        // exp_id repeats one value per run: its bounds are found below, from
+        // the runs' values, rather than from every row's
+        ...(c.perRun ? { statistics: false } : {}),
+        // floats are seldom repeated (losses, accuracies): PLAIN, without
+        // trying a dictionary first (which cost more time than it saved
+        // space in bench/export_bench.ts)
+        ...(c.type === "double" ? { encoding: "PLAIN" as const } : {}),
       })),
       rowGroupSize: ROW_GROUP_ROWS,
     });
+    const at = this.#columns.findIndex((c) => c.perRun);
+    if (at < 0) return;
+    // the groups written (one, or more for a run larger than a group) each
+    // hold rows of the batches in order
+    let row = 0;
+    for (const group of this.#writer.row_groups.slice(groups)) {
+      const rows = Number(group.num_rows);
+      const values = batch.columns[at] as readonly string[];
+      const ids = new Set<string>();
+      let last: string | undefined;
+      for (let i = row; i < row + rows; i++) {
+        if (values[i] !== last) ids.add(last = values[i]);
+      }
+      row += rows;
+      let min: string | undefined;
+      let max: string | undefined;
+      for (const id of ids) {
+        if (min === undefined || utf8Order(id, min) < 0) min = id;
+        if (max === undefined || utf8Order(id, max) > 0) max = id;
+      }
+      group.columns[at].meta_data!.statistics = {
+        min_value: min,
+        max_value: max,
+        null_count: 0n,
+      };
+    }
   }
 
   /** Writes what is buffered and the footer, then commits the target. */

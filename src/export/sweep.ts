@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { CollectionReader } from "../reader.ts";
 import { JOURNAL_SUFFIX, type Store, STORE_BASENAME } from "../run/store.ts";
 import type { Table } from "../run/table.ts";
-import type { ColumnKind } from "../schema.ts";
+import { type ColumnKind, OBJECT, type Schema } from "../schema.ts";
 import { warn } from "../warn.ts";
 import { firstRow, frameKinds } from "../sweep/decoded_run.ts";
+import type { Cell } from "../h5/frame_table.ts";
 import {
   cellText,
   compileFilters,
@@ -34,6 +35,7 @@ import {
   tableFile,
 } from "./layout.ts";
 import {
+  emptyManifest,
   fileSize,
   type Manifest,
   type ManifestTable,
@@ -59,7 +61,9 @@ export interface ExportOptions {
   partition?: boolean;
   /**
    * Keep only runs whose metadata value `name`, as text, is matched at its
-   * start by `regex`, for every pair: `cox tensorboard --filter-param`.
+   * start by `regex`, for every pair: `cox tensorboard --filter-param`. A
+   * regex that does not compile throws an `OptionError`, before any run is
+   * opened.
    */
   filterParams?: readonly (readonly [name: string, regex: string])[];
   /** The table of hyperparameters, one row per run (default `metadata`). */
@@ -113,6 +117,7 @@ const EXP_ID_COLUMN: ExportColumn = {
   kind: "str",
   encoding: "value",
   nullable: false,
+  perRun: true,
 };
 
 function errorMessage(error: unknown): string {
@@ -159,12 +164,12 @@ function column(
 }
 
 function planTable(
-  reader: CollectionReader,
+  schemas: Readonly<Record<string, Schema>>,
   table: string,
   options: ExportOptions,
   metadataTable: string,
 ): TablePlan {
-  const schema = reader.schemas[table] ?? {};
+  const schema = schemas[table] ?? {};
   const own = Object.entries(schema).map(([name, kind]) =>
     column(name, kind, keptSerialized(options.keepSerialized, name))
   );
@@ -175,7 +180,7 @@ function planTable(
   ]);
   const joined: TablePlan["joined"] = [];
   if (options.joinMetadata && table !== metadataTable) {
-    const metaSchema = reader.schemas[metadataTable] ?? {};
+    const metaSchema = schemas[metadataTable] ?? {};
     for (const [source, kind] of Object.entries(metaSchema)) {
       let name = source;
       // a metadata column named like one of the table's gets a prefix
@@ -224,33 +229,109 @@ function metadataRow(
 ): Record<string, unknown> | undefined {
   const table = store.tables.get(metadataTable);
   if (table === undefined || table.nrows === 0) return undefined;
-  const keep = Object.keys(table.schema).filter((c) =>
-    keptSerialized(options.keepSerialized, c)
-  );
-  const columns = table.decodedColumns(keep);
+  const cells = table.columns({ start: 0, stop: 1 }) as Record<string, Cell[]>;
   const row: Record<string, unknown> = {};
-  for (const [name, cells] of Object.entries(columns)) row[name] = cells[0];
+  for (const [name, kind] of Object.entries(table.schema)) {
+    const cell = cells[name][0];
+    const keep = keptSerialized(options.keepSerialized, name);
+    row[name] = cellEncoding(kind, keep) === "json"
+      ? decodeCell(table, kind, cell)
+      : cell;
+  }
   return row;
 }
 
-/** One run's rows of a table, as the plan's columns. */
+/** An OBJECT or PICKLE cell's value (a missing cell stays missing). */
+function decodeCell(table: Table, kind: ColumnKind, cell: Cell): unknown {
+  if (cell === null || cell === undefined) return cell;
+  return kind === OBJECT
+    ? table.getObject(cell as string)
+    : table.getPickle(cell as string);
+}
+
+/**
+ * @internal The most cells (rows x columns) read from a run's table at
+ * once: a table of any size streams through the export in slices of this
+ * many (4 M cells, some tens of MB), while a run's table of ordinary size
+ * is one slice. (Tests make it small.)
+ */
+export const exportLimits = { sliceCells: 1 << 22 };
+
+/** Rows per slice of a table of `columns` columns (at least one). */
+function sliceRows(columns: number): number {
+  return Math.max(
+    1,
+    Math.floor(exportLimits.sliceCells / Math.max(1, columns)),
+  );
+}
+
+/**
+ * One run's rows of a table, as the plan's columns, in slices of
+ * {@link sliceRows} rows, read by range (no table is read whole, and none
+ * is counted first: a slice shorter than asked for is the last).
+ */
+function* runBatches(
+  plan: TablePlan,
+  table: Table,
+  expId: string,
+  meta: Record<string, unknown> | undefined,
+): Generator<Batch> {
+  const names = Object.keys(table.schema);
+  const step = sliceRows(names.length);
+  for (let start = 0;; start += step) {
+    const cells = table.columns({ start, stop: start + step }) as Record<
+      string,
+      Cell[]
+    >;
+    // a table without columns still has rows
+    const rows = names.length > 0 ? cells[names[0]].length : table.nrows;
+    if (rows === 0 && start > 0) return;
+    const columns = [];
+    if (plan.withExpId) columns.push(repeatValue(EXP_ID_COLUMN, expId, rows));
+    for (const c of plan.own) {
+      const own = table.schema[c.name];
+      let values: readonly unknown[] | undefined = cells[c.name];
+      if (values !== undefined && c.encoding === "json") {
+        values = values.map((cell) => decodeCell(table, own, cell as Cell));
+      }
+      columns.push(convertCells(c, values, rows));
+    }
+    for (const j of plan.joined) {
+      columns.push(repeatValue(j.column, meta?.[j.source], rows));
+    }
+    yield { rows, columns };
+    if (rows < step || names.length === 0) return;
+  }
+}
+
+/**
+ * A run's rows of a table as batches, the first slice read and converted
+ * at once (so that a bad cell in a run of ordinary size skips the run
+ * before any of its rows is written), the others as they are asked for.
+ */
 function runBatch(
   plan: TablePlan,
   table: Table,
   expId: string,
   meta: Record<string, unknown> | undefined,
-): Batch {
-  const keep = plan.own.filter((c) => c.encoding !== "json").map((c) => c.name);
-  const cells = table.decodedColumns(keep);
-  const first = Object.values(cells)[0];
-  const rows = first === undefined ? table.nrows : first.length;
-  const columns = [];
-  if (plan.withExpId) columns.push(repeatValue(EXP_ID_COLUMN, expId, rows));
-  for (const c of plan.own) columns.push(convertCells(c, cells[c.name], rows));
-  for (const j of plan.joined) {
-    columns.push(repeatValue(j.column, meta?.[j.source], rows));
+): Iterable<Batch> {
+  const rest = runBatches(plan, table, expId, meta);
+  const first = rest.next();
+  if (first.done) return [];
+  if (first.value.rows < sliceRows(Object.keys(table.schema).length)) {
+    // the whole run in one slice: the generator is ended at once (reading
+    // on until it ended by itself cost 80 MB more peak RSS on
+    // bench/export_bench.ts's Python sweep, for no reason we found)
+    rest.return(undefined);
+    return [first.value];
   }
-  return { rows, columns };
+  return {
+    *[Symbol.iterator]() {
+      if (first.done) return;
+      yield first.value;
+      yield* rest;
+    },
+  };
 }
 
 /** The runs that pass `filterParams`, as `cox tensorboard` decides it. */
@@ -341,24 +422,54 @@ export async function exportSweep(
     });
   }
   if (!info.isDirectory) throw new Error(`Cannot export ${dir}: not a folder`);
+  // checked before anything is opened: a bad regex is the caller's mistake
+  compileFilters(options.filterParams ?? []);
   const candidates = runFolders(dir).filter((id) =>
     !options.expFilter || options.expFilter(id)
   );
+  const previous = options.partition ? readManifest(out) : emptyManifest();
+  const signatures = new Map<string, string>();
+  if (options.partition) {
+    for (const id of candidates) {
+      const storePath = join(dir, id, STORE_BASENAME);
+      signatures.set(id, runSignature(storePath, storePath + JOURNAL_SUFFIX));
+    }
+  }
+  // runs whose files have not changed since their partitions were written,
+  // which are all in place: not opened at all (filters need every run's
+  // metadata, so with filters every run is opened, and unchanged ones only
+  // not read)
+  const untouched = new Set(
+    options.partition && (options.filterParams ?? []).length === 0
+      ? candidates.filter((id) =>
+        partitionsInPlace(
+          id,
+          signatures.get(id)!,
+          previous,
+          out,
+          format,
+          options,
+        )
+      )
+      : [],
+  );
   using reader = await CollectionReader.open(dir, {
     skipErrors: true,
-    expFilter: options.expFilter,
+    expFilter: (id) =>
+      !untouched.has(id) && (!options.expFilter || options.expFilter(id)),
     progress: showProgress,
   });
   // a `<run>_snapshot` copy that the reader passed over is not a skipped run
   const all = new Set(candidates);
   const skipped = candidates.filter((id) =>
-    !reader.stores.has(id) &&
+    !untouched.has(id) && !reader.stores.has(id) &&
     !(id.endsWith("_snapshot") && all.has(id.slice(0, -"_snapshot".length)))
   );
-  const tables = options.tables ? [...options.tables] : [...reader.tables];
+  const schemas = sweepSchemas(candidates, reader.stores, previous, untouched);
+  const known = Object.keys(schemas);
+  const tables = options.tables ? [...options.tables] : known;
   for (const table of tables) {
-    if (!reader.tables.has(table)) {
-      const known = [...reader.tables];
+    if (schemas[table] === undefined) {
       throw new Error(
         `No run under ${dir} has a table "${table}"; ` +
           (known.length
@@ -368,7 +479,36 @@ export async function exportSweep(
     }
   }
   const kept = filteredRuns(reader, options, metadataTable);
-  const runs = [...reader.stores.keys()].filter((id) => kept.has(id));
+  const runs = candidates.filter((id) => untouched.has(id) || kept.has(id));
+  const plans = tables.map((table) =>
+    planTable(schemas, table, options, metadataTable)
+  );
+  const layouts = new Map(
+    plans.map((plan) => [
+      plan.table,
+      JSON.stringify({ format, columns: plan.columns }),
+    ]),
+  );
+  // a table whose columns or settings changed is written again whole: its
+  // unchanged runs are opened after all
+  const stale = new Set(
+    [...untouched].filter((id) =>
+      tables.some((t) =>
+        previous.runs[id].schemas[t] !== undefined &&
+        previous.tables[t]?.layout !== layouts.get(t)
+      )
+    ),
+  );
+  for (const id of stale) untouched.delete(id);
+  using more = stale.size === 0 ? null : await CollectionReader.open(dir, {
+    skipErrors: true,
+    expFilter: (id) => stale.has(id),
+    progress: showProgress,
+  });
+  const stores = new Map(reader.stores);
+  for (const [id, store] of more?.stores ?? []) stores.set(id, store);
+  for (const id of stale) if (!stores.has(id)) skipped.push(id);
+  skipped.sort();
   await Deno.mkdir(out, { recursive: true });
 
   const result: ExportResult = {
@@ -376,7 +516,7 @@ export async function exportSweep(
     unchanged: 0,
     removed: [],
     skipped,
-    runs,
+    runs: runs.filter((id) => untouched.has(id) || stores.has(id)),
     tables,
   };
   const metaRows = new Map<string, Record<string, unknown> | undefined>();
@@ -385,41 +525,65 @@ export async function exportSweep(
     if (!metaRows.has(expId)) {
       metaRows.set(
         expId,
-        metadataRow(reader.stores.get(expId)!, metadataTable, options),
+        metadataRow(stores.get(expId)!, metadataTable, options),
       );
     }
     return metaRows.get(expId);
   };
-  const steps = tables.length * runs.length;
+  const steps = tables.length * result.runs.length;
   const progress = showProgress && steps > 1
     ? new ProgressBar(steps, "run tables exported")
     : null;
   let done = 0;
-  const previous = options.partition ? readManifest(out) : undefined;
-  const manifest: Manifest = { version: 2, tables: {} };
+  const manifest = emptyManifest();
+  const failed = new Set<string>();
 
-  for (const table of tables) {
-    const plan = planTable(reader, table, options, metadataTable);
+  for (const plan of plans) {
+    const table = plan.table;
     if (!options.partition) {
       const path = tableFile(out, table, format);
       const sink = openSink(format, new AtomicFile(path), plan);
       try {
-        for (const expId of runs) {
+        for (const expId of result.runs) {
           progress?.update(done++);
-          const own = reader.stores.get(expId)!.tables.get(table);
+          const own = stores.get(expId)!.tables.get(table);
           if (own === undefined) continue;
-          let batch: Batch;
-          try {
-            batch = runBatch(plan, own, expId, meta(expId));
-          } catch (error) {
+          const skip = (error: unknown) =>
             warn(
               `skipping run ${expId} in table "${table}": ${
                 errorMessage(error)
               }`,
             );
+          let batches: Iterator<Batch>;
+          try {
+            batches = runBatch(plan, own, expId, meta(expId))[
+              Symbol.iterator
+            ]();
+          } catch (error) {
+            skip(error);
             continue;
           }
-          sink.write(batch);
+          for (let slice = 0;; slice++) {
+            let next: IteratorResult<Batch>;
+            try {
+              next = batches.next();
+            } catch (error) {
+              // a big table's slice past the first: its first rows are in
+              // the file already, so the file is not written at all
+              if (slice === 0) {
+                skip(error);
+                break;
+              }
+              throw new Error(
+                `Cannot export table "${table}" of run ${expId}: ${
+                  errorMessage(error)
+                }; ${path} is not written`,
+                { cause: error },
+              );
+            }
+            if (next.done) break;
+            sink.write(next.value);
+          }
         }
       } catch (error) {
         sink.abort();
@@ -430,47 +594,31 @@ export async function exportSweep(
       continue;
     }
     // partitioned: one file per run, rewritten only when the run changed
-    const layout = JSON.stringify({ format, columns: plan.columns });
-    const before = previous!.tables[table];
+    const layout = layouts.get(table)!;
+    const before = previous.tables[table];
     const same = before?.layout === layout;
     const entry: ManifestTable = { layout, runs: {} };
     manifest.tables[table] = entry;
-    for (const expId of runs) {
+    for (const expId of result.runs) {
       progress?.update(done++);
-      const store = reader.stores.get(expId)!;
-      const own = store.tables.get(table);
-      if (own === undefined) continue;
-      const storePath = join(dir, expId, STORE_BASENAME);
-      let signature: string;
-      try {
-        signature = runSignature(
-          storePath,
-          storePath + JOURNAL_SUFFIX,
-          own.nrows,
-        );
-      } catch (error) {
-        warn(
-          `skipping run ${expId} in table "${table}": ${errorMessage(error)}`,
-        );
-        if (before?.runs[expId]) entry.runs[expId] = before.runs[expId];
+      const path = partitionFile(partitionDir(out, table, expId), format);
+      if (untouched.has(expId)) {
+        if (previous.runs[expId].schemas[table] !== undefined) {
+          entry.runs[expId] = before!.runs[expId];
+          result.unchanged++;
+        }
         continue;
       }
-      const path = partitionFile(partitionDir(out, table, expId), format);
+      const own = stores.get(expId)!.tables.get(table);
+      if (own === undefined) continue;
       const had = same ? before.runs[expId] : undefined;
-      if (had?.signature === signature && fileSize(path) === had.bytes) {
+      if (
+        had !== undefined &&
+        previous.runs[expId]?.signature === signatures.get(expId) &&
+        fileSize(path) === had.bytes
+      ) {
         entry.runs[expId] = had;
         result.unchanged++;
-        continue;
-      }
-      let batch: Batch;
-      try {
-        batch = runBatch(plan, own, expId, meta(expId));
-      } catch (error) {
-        // an unreadable run keeps the partition it had, to be retried next time
-        warn(
-          `skipping run ${expId} in table "${table}": ${errorMessage(error)}`,
-        );
-        if (before?.runs[expId]) entry.runs[expId] = before.runs[expId];
         continue;
       }
       // not synced one by one (that would cost more than the export): the
@@ -481,21 +629,44 @@ export async function exportSweep(
         metadata: { ...plan.metadata, "cox.exp_id": expId },
       });
       try {
-        sink.write(batch);
+        for (const batch of runBatch(plan, own, expId, meta(expId))) {
+          sink.write(batch);
+        }
       } catch (error) {
         sink.abort();
-        throw error;
+        // an unreadable run keeps the partition it had, to be retried next time
+        warn(
+          `skipping run ${expId} in table "${table}": ${errorMessage(error)}`,
+        );
+        failed.add(expId);
+        if (before?.runs[expId]) entry.runs[expId] = before.runs[expId];
+        continue;
       }
       sink.commit();
-      entry.runs[expId] = { signature, bytes: fileSize(path) };
+      entry.runs[expId] = { bytes: fileSize(path) };
       result.written.push(path);
     }
   }
   progress?.update(steps);
 
   if (options.partition) {
+    for (const expId of result.runs) {
+      if (untouched.has(expId)) {
+        manifest.runs[expId] = previous.runs[expId];
+      } else if (!failed.has(expId)) {
+        // a run that failed is not recorded: the next export reads it again
+        const schemasOf: Record<string, Schema> = {};
+        for (const [name, t] of stores.get(expId)!.tables) {
+          schemasOf[name] = { ...t.schema };
+        }
+        manifest.runs[expId] = {
+          signature: signatures.get(expId)!,
+          schemas: schemasOf,
+        };
+      }
+    }
     // partitions of runs (or tables) that are gone, or no longer selected
-    for (const [table, before] of Object.entries(previous!.tables)) {
+    for (const [table, before] of Object.entries(previous.tables)) {
       for (const expId of Object.keys(before.runs)) {
         if (manifest.tables[table]?.runs[expId] !== undefined) continue;
         if (skipped.includes(expId) && manifest.tables[table]) {
@@ -515,4 +686,68 @@ export async function exportSweep(
     writeManifest(out, manifest);
   }
   return result;
+}
+
+/**
+ * Whether a run's partitions from the last export can stay as they are
+ * without opening it: its signature is the one recorded, and the partition
+ * of each of its tables (those selected) is there, of the size written.
+ */
+function partitionsInPlace(
+  expId: string,
+  signature: string,
+  previous: Manifest,
+  out: string,
+  format: ExportFormat,
+  options: ExportOptions,
+): boolean {
+  const run = previous.runs[expId];
+  if (run === undefined || run.signature !== signature) return false;
+  for (const table of Object.keys(run.schemas)) {
+    if (options.tables && !options.tables.includes(table)) continue;
+    const had = previous.tables[table]?.runs[expId];
+    const path = partitionFile(partitionDir(out, table, expId), format);
+    if (had === undefined || fileSize(path) !== had.bytes) return false;
+  }
+  return true;
+}
+
+/**
+ * Table name to schema over the runs, as `CollectionReader.schemas` gives
+ * it (columns in first-seen order over the runs in name order; an int column
+ * that is float elsewhere is float): the opened runs' schemas, and for runs
+ * not opened the ones the manifest recorded.
+ */
+function sweepSchemas(
+  ids: readonly string[],
+  stores: ReadonlyMap<string, Store>,
+  previous: Manifest,
+  untouched: ReadonlySet<string>,
+): Record<string, Schema> {
+  const out: Record<string, Schema> = {};
+  const merge = (name: string, schema: Readonly<Schema>) => {
+    const had = out[name] ??= {};
+    for (const [column, kind] of Object.entries(schema)) {
+      const was = had[column];
+      if (was === undefined) had[column] = kind;
+      else if (was !== kind && isNumeric(was) && isNumeric(kind)) {
+        had[column] = "float";
+      }
+    }
+  };
+  for (const id of ids) {
+    const store = stores.get(id);
+    if (store !== undefined) {
+      for (const [name, table] of store.tables) merge(name, table.schema);
+    } else if (untouched.has(id)) {
+      for (const [name, schema] of Object.entries(previous.runs[id].schemas)) {
+        merge(name, schema);
+      }
+    }
+  }
+  return out;
+}
+
+function isNumeric(kind: string): boolean {
+  return kind === "int" || kind === "float";
 }

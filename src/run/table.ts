@@ -83,6 +83,11 @@ export interface RowRange {
   stop?: number;
 }
 
+/** A row index counted from the start (not from the end). */
+function isIndex(value: number | undefined): value is number {
+  return Number.isSafeInteger(value) && value! >= 0;
+}
+
 const OBJECT_KINDS = new Set<ColumnKind>([
   "__object__",
   "__pickle__",
@@ -397,6 +402,18 @@ export class Table<S extends Schema = Schema> {
    * run); a read of the whole table is refused past MAX_WHOLE_READ_BYTES.
    */
   #read(range: RowRange | undefined): Cell[][] {
+    if (
+      range !== undefined && isIndex(range.start) && isIndex(range.stop) &&
+      this.#pending[0].length === 0 && this.#host.readOnlyReason() !== null
+    ) {
+      // a reader's range from the start: the store clamps it to the rows
+      // there are, so the row count (one more read of store.h5) is not needed
+      return this.#host.readStored(
+        this.name,
+        range.start,
+        Math.max(range.start, range.stop),
+      );
+    }
     const whole = range === undefined ||
       (range.start === undefined && range.stop === undefined);
     const [start, stop] = this.#bounds(range ?? {});

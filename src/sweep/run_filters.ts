@@ -10,16 +10,16 @@ import { OBJECT, PICKLE } from "../schema.ts";
 import { pyStr } from "../python_str.ts";
 import { compilePythonRegex, pythonMatch } from "./python_regex.ts";
 import { cellStr, type PandasDtype } from "./pandas_cells.ts";
-import { UsageError } from "./errors.ts";
+import { OptionError } from "./errors.ts";
 
 function compileFilter(name: string, source: string): RegExp {
   try {
     // Python's re syntax, matched at the start only, as cox's re.match
     return compilePythonRegex(source);
   } catch (error) {
-    throw new UsageError(
+    throw new OptionError(
       `--filter-param ${name}: ${(error as Error).message}`,
-      "tensorboard",
+      "--filter-param",
     );
   }
 }
@@ -28,7 +28,8 @@ function compileFilter(name: string, source: string): RegExp {
 export type ParamFilter = readonly [name: string, regex: RegExp];
 
 /**
- * Compiles `--filter-param` pairs; a bad REGEX is a {@link UsageError}.
+ * Compiles `--filter-param` pairs; a bad REGEX is an `OptionError` (the CLI
+ * reports it as a usage error of the command run).
  * `cox tensorboard` and `cox export` (and `exportSweep`) share this and
  * {@link passesFilters}, so a filter means the same in both.
  */
