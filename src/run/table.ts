@@ -404,7 +404,7 @@ export class Table<S extends Schema = Schema> {
   #read(range: RowRange | undefined): Cell[][] {
     if (
       range !== undefined && isIndex(range.start) && isIndex(range.stop) &&
-      this.#pending[0].length === 0 && this.#host.readOnlyReason() !== null
+      this.#pending.count === 0 && this.#host.readOnlyReason() !== null
     ) {
       // a reader's range from the start: the store clamps it to the rows
       // there are, so the row count (one more read of store.h5) is not needed
