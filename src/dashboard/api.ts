@@ -3,9 +3,13 @@
  * by name; each is looked up in what {@linkcode Sweep} found, so no part of
  * a request ever becomes a path.
  *
- * - `GET /api/sweep?since=V`: columns, series, and the runs changed since
- *   version V (all runs without `since`), each with its metadata and the
- *   figures of every series.
+ * - `GET /api/sweep?since=V&wait=MS`: columns, series, and the runs changed
+ *   since version V (all runs without `since`), each with its metadata and
+ *   the figures of every series. With `wait`, a long poll: when nothing
+ *   changed since V, the answer waits (up to MS, at most 30 s) until
+ *   something does, and is sent as soon as the changed run is read.
+ *   `loading` is true while the server's first pass over the sweep is
+ *   still reading runs.
  * - `POST /api/series` `{key, x, width, logX, runs: [[id, from], ...]}`:
  *   the points of series `key` of each run from point `from` on,
  *   downsampled to `width` pixel columns; binary (see {@linkcode encodeSeries}).
@@ -97,6 +101,8 @@ function jsonCell(value: unknown, kind: string | undefined): unknown {
 /** The API over one sweep. */
 /** How old the data `/api/sweep` answers with may be before it waits for a pass over the sweep. */
 const STALE_MS = 1500;
+/** The longest a long poll of `/api/sweep` waits for a change. */
+const MAX_WAIT_MS = 30_000;
 
 export class Api {
   readonly sweep: Sweep;
@@ -160,9 +166,19 @@ export class Api {
   /** `GET /api/sweep`. */
   async sweepInfo(params: URLSearchParams): Promise<Response> {
     this.lastAskedAt = performance.now();
-    // the background pass keeps what is held fresh; wait only when it fell behind
-    await this.sweep.upToDate(STALE_MS);
     const since = Number(params.get("since") ?? "-1");
+    const wait = Math.min(
+      MAX_WAIT_MS,
+      Math.max(0, Number(params.get("wait")) || 0),
+    );
+    if (wait > 0 && Number.isFinite(since)) {
+      // a long poll: the watch and the background passes bring changes in
+      await this.sweep.changed(since, wait);
+      this.lastAskedAt = performance.now();
+    } else {
+      // the background pass keeps what is held fresh; wait only when it fell behind
+      await this.sweep.upToDate(STALE_MS);
+    }
     const namer = this.#currentNamer();
     const kinds = namer.kinds;
     const series = new Map<SeriesKey, { table?: string; xs: string[] }>();
@@ -213,6 +229,7 @@ export class Api {
     }
     return json({
       version: this.sweep.version,
+      loading: this.sweep.loading,
       metadataTable: this.sweep.metadataTable,
       columns: Object.entries(kinds).map(([name, kind]) => ({ name, kind })),
       series: [...series].map(([key, s]) => ({ key, xs: s.xs })),

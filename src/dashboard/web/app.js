@@ -1,5 +1,6 @@
 // The dashboard page: the runs table, the charts, the comparison views and
-// the one-run view, kept up to date by polling the server for what changed.
+// the one-run view, kept up to date by a long poll: the server answers as
+// soon as a run changed, with the runs changed since the version held.
 
 import { fetchSeries, getJson } from "./api.js";
 import { LineChart } from "./chart.js";
@@ -12,7 +13,12 @@ import { Scatter } from "./scatter.js";
 import { smooth } from "./smooth.js";
 import { VirtualTable } from "./table.js";
 
+/** Pause before asking again after the server could not be reached. */
 const POLL_MS = 1000;
+/** How long the server may hold a poll when nothing changed. */
+const WAIT_MS = 20_000;
+/** Least pause between polls while the server still reads the sweep (runs arrive in batches). */
+const LOADING_PAUSE_MS = 250;
 /** Points one chart holds at most (about): see columnsFor. */
 const POINTS_PER_CHART = 200_000;
 /** Pixel columns a run keeps however many runs share a chart. */
@@ -312,13 +318,17 @@ async function ensureData(key, runs) {
       part.map((r) => [r.id, 0]),
     );
     for (const p of got) {
-      entry.runs.set(p.id, {
-        total: p.total,
-        xs: Array.from(p.x),
-        ys: Array.from(p.y),
-      });
+      entry.runs.set(p.id, { total: p.total, xs: p.x, ys: p.y });
     }
   }
+}
+
+function concat(a, b) {
+  if (b.length === 0) return a;
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /** Fetches only the points added since the last fetch, for runs that changed. */
@@ -343,10 +353,8 @@ async function extendData(changed) {
             entry.runs.delete(p.id); // rewritten: fetched again on the next draw
             continue;
           }
-          for (let i = 0; i < p.x.length; i++) {
-            held.xs.push(p.x[i]);
-            held.ys.push(p.y[i]);
-          }
+          held.xs = concat(held.xs, p.x);
+          held.ys = concat(held.ys, p.y);
           held.total = p.total;
         }
       }),
@@ -794,10 +802,13 @@ function fillControls() {
 }
 
 async function poll() {
+  let pause = 0;
   try {
     const answer = await getJson("/api/sweep", {
       since: String(state.version),
+      wait: String(WAIT_MS),
     });
+    if (answer.loading) pause = LOADING_PAUSE_MS;
     const { changed, newSeries } = merge(answer);
     if (changed.length > 0 || newSeries) {
       if (newSeries) {
@@ -816,8 +827,9 @@ async function poll() {
   } catch (e) {
     $("status").textContent = `cannot reach the server: ${e.message}`;
     $("status").classList.add("bad");
+    pause = POLL_MS;
   }
-  setTimeout(poll, POLL_MS);
+  setTimeout(poll, pause);
 }
 
 async function start() {
@@ -965,7 +977,7 @@ async function start() {
     redrawCharts();
     if (state.tab === "compare") renderCompare();
   });
-  setTimeout(poll, POLL_MS);
+  setTimeout(poll, answer.loading ? LOADING_PAUSE_MS : 0);
 }
 
 start().catch((e) => {
