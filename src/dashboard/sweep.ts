@@ -185,7 +185,9 @@ function entryInside(parent: string, path: string): boolean {
 }
 
 /** How long a pass reads before it lets requests be answered. */
-const PASS_SLICE_MS = 50;
+const PASS_SLICE_MS = 25;
+/** The longest a pass waits for requests being answered, at each slice. */
+const MAX_DEFER_MS = 250;
 /** How long after a file changes its run is read: a writer's flush touches several files. */
 const WATCH_SETTLE_MS = 5;
 
@@ -206,6 +208,8 @@ export class Sweep {
   readonly runs = new Map<string, RunState>();
   /** Highest version of any run. */
   version = 0;
+  /** Requests being answered (set by the server): a pass lets them go first. */
+  answering = 0;
   /** Whether the first pass over the sweep is still under way. */
   loading = true;
   /** Settles when the first pass has finished. */
@@ -275,9 +279,13 @@ export class Sweep {
         signal?.removeEventListener("abort", done);
         resolve(this.version > since);
       };
-      // told of every read; answers only once something changed
+      // told of every read; answers once something changed, or the first
+      // pass ended (the answer says so)
+      const loading = this.loading;
       const check = () => {
-        if (this.version > since || this.#closed) done();
+        if (
+          this.version > since || this.#closed || (loading && !this.loading)
+        ) done();
       };
       const timer = setTimeout(done, timeoutMs);
       this.#waiters.add(check);
@@ -406,11 +414,15 @@ export class Sweep {
     for (const name of names) {
       if (this.#closed) return;
       await this.#readRun(name);
-      // let the server answer requests (and show what is read) during a long pass
+      // let the server answer requests (and show what is read) during a long
+      // pass: requests under way go first, for a while
       if (performance.now() - yielded > PASS_SLICE_MS) {
         this.#notify();
         for (const f of this.#progress) f();
-        await new Promise((r) => setTimeout(r, 0));
+        const until = performance.now() + MAX_DEFER_MS;
+        do {
+          await new Promise((r) => setTimeout(r, 0));
+        } while (this.answering > 0 && performance.now() < until);
         yielded = performance.now();
       }
     }

@@ -17,8 +17,8 @@ import { VirtualTable } from "./table.js";
 const POLL_MS = 1000;
 /** How long the server may hold a poll when nothing changed. */
 const WAIT_MS = 20_000;
-/** Least pause between polls while the server still reads the sweep (runs arrive in batches). */
-const LOADING_PAUSE_MS = 250;
+/** Least pause between polls while the server still reads the sweep: runs arrive in batches, each redraws the charts. */
+const LOADING_PAUSE_MS = 1000;
 /** Points one chart holds at most (about): see columnsFor. */
 const POINTS_PER_CHART = 200_000;
 /** Pixel columns a run keeps however many runs share a chart. */
@@ -27,6 +27,7 @@ const MAX_LINES = 2000;
 
 const state = {
   version: -1,
+  loading: true,
   metadataTable: "metadata",
   columns: [], // [{name, kind}]
   series: [], // [{key, xs}]
@@ -518,12 +519,16 @@ function schedule(key) {
           drawChart(k).catch((e) => console.warn(`chart ${k}: ${e.message}`))
         ),
       );
+      // the charts in view are drawn (runs still arriving are drawn next)
+      if (globalThis.__cox.firstChartsAt === null) {
+        globalThis.__cox.firstChartsAt = performance.now();
+        document.body.dataset.charts = "drawn";
+      }
     }
     drawing = null;
     globalThis.__cox.chartsDrawn++;
-    if (globalThis.__cox.firstChartsAt === null) {
-      globalThis.__cox.firstChartsAt = performance.now();
-      document.body.dataset.charts = "drawn";
+    if (!state.loading && globalThis.__cox.loadedAt === null) {
+      globalThis.__cox.loadedAt = performance.now();
     }
   })();
 }
@@ -758,6 +763,7 @@ function merge(answer) {
     changed.push(r);
   }
   state.version = answer.version;
+  state.loading = answer.loading === true;
   return { changed, newSeries };
 }
 
@@ -801,6 +807,11 @@ function fillControls() {
   ], state.groupBy);
 }
 
+function showTotal(answer) {
+  $("sweep-info").textContent = `${answer.total} runs` +
+    (answer.loading ? " (reading the sweep…)" : "");
+}
+
 async function poll() {
   let pause = 0;
   try {
@@ -809,6 +820,7 @@ async function poll() {
       wait: String(WAIT_MS),
     });
     if (answer.loading) pause = LOADING_PAUSE_MS;
+    showTotal(answer);
     const { changed, newSeries } = merge(answer);
     if (changed.length > 0 || newSeries) {
       if (newSeries) {
@@ -822,6 +834,9 @@ async function poll() {
       if (state.tab === "compare") renderCompare();
       globalThis.__cox.updates++;
     }
+    if (
+      !state.loading && drawing === null && globalThis.__cox.loadedAt === null
+    ) globalThis.__cox.loadedAt = performance.now();
     $("status").textContent = `live · ${new Date().toLocaleTimeString()}`;
     $("status").classList.remove("bad");
   } catch (e) {
@@ -839,6 +854,8 @@ async function start() {
     chartsDrawn: 0,
     firstTableAt: null,
     firstChartsAt: null,
+    /** When the charts were drawn with every run, once the server had read them all. */
+    loadedAt: null,
     /** The values drawn for run `id` in chart `key`: {x, raw, smoothed}. */
     drawnSeries(key, id) {
       const s = state.drawn.get(key)?.smoothed.get(id);
@@ -891,7 +908,7 @@ async function start() {
 
   const answer = await getJson("/api/sweep");
   merge(answer);
-  $("sweep-info").textContent = `${answer.total} runs`;
+  showTotal(answer);
   fillControls();
   applyFilterText("");
   renderTable();
