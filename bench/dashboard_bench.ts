@@ -152,7 +152,7 @@ try {
   }
   const fmt = (ms: number) => `${Math.round(ms)} ms`;
   results.push(
-    `server start (fresh process, reads all 1,000 runs): ${
+    `server listening (fresh process; it reads the 1,000 runs after): ${
       fmt(median(paints.map((p) => p.start)))
     }`,
     `first paint after navigation: table ${

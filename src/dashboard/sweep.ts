@@ -187,7 +187,7 @@ function entryInside(parent: string, path: string): boolean {
 /** How long a pass reads before it lets requests be answered. */
 const PASS_SLICE_MS = 25;
 /** The longest a pass waits for requests being answered, at each slice. */
-const MAX_DEFER_MS = 250;
+const MAX_DEFER_MS = 25;
 /** How long after a file changes its run is read: a writer's flush touches several files. */
 const WATCH_SETTLE_MS = 5;
 
