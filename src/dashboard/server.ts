@@ -48,8 +48,14 @@ export interface Dashboard {
 }
 
 const MAX_BODY = 4 * 1024 * 1024;
-/** Least pause between background passes over the sweep. */
+/** Least pause between background passes over the sweep when it cannot be watched. */
 const MIN_PAUSE_MS = 250;
+/**
+ * Least pause between background passes when the sweep is watched: a pass
+ * then only catches what the watch missed (a file system that reports no
+ * changes, a run folder that is a link), so runs still appear within 2 s.
+ */
+const WATCHED_PAUSE_MS = 1500;
 /** No background pass once no page has polled for this long. */
 const IDLE_AFTER_MS = 5000;
 
@@ -71,8 +77,11 @@ function text(status: number, body: string): Response {
 }
 
 /**
- * Reads the sweep once (so a bad `--format-str` or `--filter-param` is an
- * error before anything is served), then serves it until `shutdown()`.
+ * Starts reading the sweep and listens as soon as the first runs are read
+ * (about 50 ms of reading), so a page opens while the rest is read; the page
+ * learns of the others as they arrive. A bad `--format-str` or
+ * `--filter-param` is an error before anything is served: checked against
+ * the runs read so far, and when that fails, against every run.
  */
 export async function startDashboard(
   options: DashboardOptions,
@@ -87,12 +96,25 @@ export async function startDashboard(
   const sweep = new Sweep(options.dir, {
     metadataTable: options.metadataTable,
   });
-  await sweep.refresh();
+  const first = Promise.withResolvers<void>();
+  sweep.refresh(() => first.resolve());
+  await first.promise;
   const api = new Api(sweep, {
     formatStr: options.formatStr,
     filters: options.filters,
   });
-  api.check();
+  try {
+    try {
+      api.check();
+    } catch {
+      await sweep.loaded; // a column named may be in a run not read yet
+      api.check();
+    }
+  } catch (error) {
+    sweep.close();
+    throw error;
+  }
+  const watched = sweep.watch();
 
   const handle = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
@@ -104,8 +126,18 @@ export async function startDashboard(
           `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
       }
       : {};
+    // a long poll waits for the pass: it is not answered before it
+    const counted = url.searchParams.get("wait") === null;
+    if (counted) sweep.answering++;
+    const t0 = performance.now();
     try {
-      return withHeaders(await route(request, url), cookie);
+      const response = await route(request, url);
+      // how long the server took (shown by browsers' developer tools; the bench reads it)
+      const took = (performance.now() - t0).toFixed(1);
+      return withHeaders(response, {
+        ...cookie,
+        "server-timing": `app;dur=${took}`,
+      });
     } catch (error) {
       if (error instanceof OutsideSweepError) {
         return withHeaders(text(403, error.message));
@@ -116,6 +148,8 @@ export async function startDashboard(
       return withHeaders(
         text(500, error instanceof Error ? error.message : String(error)),
       );
+    } finally {
+      if (counted) sweep.answering--;
     }
   };
 
@@ -155,19 +189,25 @@ export async function startDashboard(
 
   // while a page polls, read the sweep in the background, so that a poll
   // answers from memory: a pass over 1,000 unchanged runs (a few stats each)
-  // takes 100-200 ms, paused at least as long again between passes
+  // takes 100-200 ms, paused at least as long again between passes; when the
+  // sweep is watched, a changed run is read at once and passes are rarer
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const least = watched ? WATCHED_PAUSE_MS : MIN_PAUSE_MS;
   const background = async () => {
     const t0 = performance.now();
-    if (performance.now() - api.lastAskedAt < IDLE_AFTER_MS) {
+    if (
+      sweep.waiting > 0 || performance.now() - api.lastAskedAt < IDLE_AFTER_MS
+    ) {
       await sweep.refresh();
     }
     if (stopped) return;
-    const pause = Math.max(MIN_PAUSE_MS, performance.now() - t0);
+    const pause = Math.max(least, performance.now() - t0);
     timer = setTimeout(background, pause);
   };
-  timer = setTimeout(background, MIN_PAUSE_MS);
+  sweep.loaded.then(() => {
+    if (!stopped) timer = setTimeout(background, least);
+  });
 
   const ready = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
@@ -190,6 +230,7 @@ export async function startDashboard(
     shutdown: () => {
       stopped = true;
       clearTimeout(timer);
+      sweep.close(); // answers the pages waiting for a change
       return server.shutdown();
     },
     finished: server.finished,

@@ -184,6 +184,13 @@ function entryInside(parent: string, path: string): boolean {
   return inside(parent, path);
 }
 
+/** How long a pass reads before it lets requests be answered. */
+const PASS_SLICE_MS = 25;
+/** The longest a pass waits for requests being answered, at each slice. */
+const MAX_DEFER_MS = 25;
+/** How long after a file changes its run is read: a writer's flush touches several files. */
+const WATCH_SETTLE_MS = 5;
+
 /** Options of {@linkcode Sweep}. */
 export interface SweepOptions {
   /** The table of hyperparameters (default `metadata`). */
@@ -201,34 +208,172 @@ export class Sweep {
   readonly runs = new Map<string, RunState>();
   /** Highest version of any run. */
   version = 0;
+  /** Requests being answered (set by the server): a pass lets them go first. */
+  answering = 0;
+  /** Whether the first pass over the sweep is still under way. */
+  loading = true;
+  /** Settles when the first pass has finished. */
+  readonly loaded: Promise<void>;
+  #loaded = Promise.withResolvers<void>();
   #refreshing: Promise<void> | null = null;
   /** When the last finished pass started (`performance.now()`), or -Infinity. */
   #readAt = -Infinity;
+  /** Callers of {@linkcode Sweep.changed} waiting for a version. */
+  #waiters = new Set<() => void>();
+  /** The read of each run under way, so that two reads of a run never overlap. */
+  #busy = new Map<string, Promise<void>>();
+  #watcher: Deno.FsWatcher | null = null;
+  #closed = false;
 
   constructor(dir: string, options: SweepOptions = {}) {
     this.dir = dir;
     this.root = Deno.realPathSync(dir);
     this.metadataTable = options.metadataTable ?? "metadata";
+    this.loaded = this.#loaded.promise;
   }
 
   /**
    * Finds new runs and reads what changed in every run. Concurrent calls
    * share one pass. Never throws: a run that cannot be read is marked broken.
+   * `onProgress` is called each time the pass lets other work run (every
+   * 50 ms or so of reading) and at its end.
    */
-  refresh(): Promise<void> {
+  refresh(onProgress?: () => void): Promise<void> {
     this.#refreshing ??= this.#refresh().finally(() => {
       this.#refreshing = null;
     });
+    if (onProgress !== undefined) this.#progress.add(onProgress);
     return this.#refreshing;
   }
+
+  #progress = new Set<() => void>();
 
   /**
    * What is held, brought up to date first only when the last finished pass
    * started more than `maxAgeMs` ago (or a pass is needed and none is under
-   * way): requests answer from memory while a background pass keeps it fresh.
+   * way): requests answer from memory while a background pass keeps it
+   * fresh. During the first pass it does not wait: what has been read so far
+   * is shown, and the rest arrives through {@linkcode Sweep.changed}.
    */
   async upToDate(maxAgeMs: number): Promise<void> {
+    if (this.loading) return;
     if (performance.now() - this.#readAt > maxAgeMs) await this.refresh();
+  }
+
+  /**
+   * Settles with true as soon as the sweep's version exceeds `since`
+   * (at once if it already does), or with false after `timeoutMs`, on
+   * `signal`'s abort, or when the sweep is closed.
+   */
+  changed(
+    since: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    if (this.version > since) return Promise.resolve(true);
+    if (this.#closed || signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        signal?.removeEventListener("abort", done);
+        resolve(this.version > since);
+      };
+      // told of every read; answers once something changed, or the first
+      // pass ended (the answer says so)
+      const loading = this.loading;
+      const check = () => {
+        if (
+          this.version > since || this.#closed || (loading && !this.loading)
+        ) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#waiters.add(check);
+      signal?.addEventListener("abort", done);
+    });
+  }
+
+  /** How many callers wait in {@linkcode Sweep.changed}. */
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
+  #notify(): void {
+    if (this.#waiters.size === 0) return;
+    for (const w of [...this.#waiters]) w();
+  }
+
+  /**
+   * Watches the sweep's folder (recursively, with `Deno.watchFs`) and reads a
+   * run again as soon as a file in it changes, a few milliseconds after the
+   * writer's last change. Returns false when the platform cannot watch it
+   * (the caller's periodic passes are then the only way changes are seen).
+   */
+  watch(): boolean {
+    if (this.#watcher !== null) return true;
+    try {
+      this.#watcher = Deno.watchFs(this.root, { recursive: true });
+    } catch {
+      return false;
+    }
+    const watcher = this.#watcher;
+    const root = this.root.endsWith("/") ? this.root : `${this.root}/`;
+    const pending = new Set<string>();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      timer = undefined;
+      const names = [...pending];
+      pending.clear();
+      this.refreshRuns(names);
+    };
+    (async () => {
+      try {
+        for await (const event of watcher) {
+          if (event.kind === "access") continue;
+          for (const path of event.paths) {
+            if (!path.startsWith(root)) continue;
+            const name = path.slice(root.length).split("/")[0];
+            if (name !== "") pending.add(name);
+          }
+          if (pending.size > 0 && timer === undefined) {
+            timer = setTimeout(flush, WATCH_SETTLE_MS);
+          }
+        }
+      } catch {
+        // closed, or the folder went away: the periodic passes remain
+      }
+      clearTimeout(timer);
+    })();
+    return true;
+  }
+
+  /** Stops watching and lets every waiting {@linkcode Sweep.changed} settle. */
+  close(): void {
+    this.#closed = true;
+    try {
+      this.#watcher?.close();
+    } catch {
+      // already closed
+    }
+    this.#watcher = null;
+    this.#notify();
+  }
+
+  /**
+   * Reads the runs named (folder names) again now, whatever pass is under
+   * way: a run folder not seen before is added. Waiters learn of a change
+   * as soon as these runs are read.
+   */
+  async refreshRuns(names: Iterable<string>): Promise<void> {
+    let added = false;
+    const all = new Set(this.#folderNames());
+    for (const name of names) {
+      if (!all.has(name)) continue; // gone, a file, or a snapshot folder
+      if (!this.runs.has(name)) added = true;
+      await this.#readRun(name);
+    }
+    if (added) this.#sortRuns();
+    this.#notify();
   }
 
   async #refresh(): Promise<void> {
@@ -237,52 +382,102 @@ export class Sweep {
       await this.#pass();
     } finally {
       this.#readAt = startedAt;
+      if (this.loading) {
+        this.loading = false;
+        this.#loaded.resolve();
+      }
+      this.#notify();
+      for (const f of this.#progress) f();
+      this.#progress.clear();
     }
   }
 
-  async #pass(): Promise<void> {
+  /** The sweep folder's sub-folders that may be runs (snapshot copies of a run left out), sorted. */
+  #folderNames(): string[] {
     let names: string[];
     try {
       names = [...Deno.readDirSync(this.dir)].filter((e) =>
         e.isDirectory || e.isSymlink
       ).map((e) => e.name);
     } catch {
-      return; // the folder itself went away: keep what is shown
+      return []; // the folder itself went away: keep what is shown
     }
     const all = new Set(names);
-    names = names.filter((n) =>
+    return names.filter((n) =>
       !(n.endsWith("_snapshot") && all.has(n.slice(0, -"_snapshot".length)))
     ).sort();
-    let i = 0;
+  }
+
+  async #pass(): Promise<void> {
+    const names = this.#folderNames();
+    let yielded = performance.now();
     for (const name of names) {
-      const path = join(this.dir, name);
-      const known = this.runs.get(name);
-      if (known === undefined) {
-        if (!isRunFolder(path)) continue;
-        this.runs.set(name, new RunState(name));
+      if (this.#closed) return;
+      await this.#readRun(name);
+      // let the server answer requests (and show what is read) during a long
+      // pass: requests under way go first, for a while
+      if (performance.now() - yielded > PASS_SLICE_MS) {
+        this.#notify();
+        for (const f of this.#progress) f();
+        const until = performance.now() + MAX_DEFER_MS;
+        do {
+          await new Promise((r) => setTimeout(r, 0));
+        } while (this.answering > 0 && performance.now() < until);
+        yielded = performance.now();
       }
-      const run = this.runs.get(name)!;
-      const before = run.version;
-      try {
-        if (!entryInside(this.root, path)) {
-          this.#mark(run, "the run folder links outside the sweep");
-          continue;
-        }
+    }
+    this.#sortRuns();
+  }
+
+  /** Keeps the map in id order when runs appear. */
+  #sortRuns(): void {
+    if (this.runs.size === 0) return;
+    let prev = "";
+    let sorted = true;
+    for (const k of this.runs.keys()) {
+      if (k < prev) {
+        sorted = false;
+        break;
+      }
+      prev = k;
+    }
+    if (sorted) return;
+    const all = [...this.runs].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    this.runs.clear();
+    for (const [k, v] of all) this.runs.set(k, v);
+  }
+
+  /** Reads one run folder (after any read of it under way). */
+  #readRun(name: string): Promise<void> {
+    const before = this.#busy.get(name);
+    const next = before === undefined
+      ? this.#readRunNow(name)
+      : before.then(() => this.#readRunNow(name));
+    this.#busy.set(name, next);
+    return next.finally(() => {
+      if (this.#busy.get(name) === next) this.#busy.delete(name);
+    });
+  }
+
+  async #readRunNow(name: string): Promise<void> {
+    const path = join(this.dir, name);
+    if (!this.runs.has(name)) {
+      if (!isRunFolder(path)) return;
+      this.runs.set(name, new RunState(name));
+    }
+    const run = this.runs.get(name)!;
+    const before = run.version;
+    try {
+      if (!entryInside(this.root, path)) {
+        this.#mark(run, "the run folder links outside the sweep");
+      } else {
         await this.#readStore(run, path);
         this.#readEventFiles(run, path);
-      } catch (error) {
-        this.#mark(run, message(error));
       }
-      if (run.version !== before) run.version = ++this.version;
-      // let the server answer requests during a long first pass
-      if (++i % 50 === 0) await new Promise((r) => setTimeout(r, 0));
+    } catch (error) {
+      this.#mark(run, message(error));
     }
-    // keep the map in id order when runs appear
-    if (this.runs.size > 0) {
-      const sorted = [...this.runs].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      this.runs.clear();
-      for (const [k, v] of sorted) this.runs.set(k, v);
-    }
+    if (run.version !== before) run.version = ++this.version;
   }
 
   #mark(run: RunState, why: string): void {

@@ -148,6 +148,7 @@ Deno.test({
           formatStr: fmt,
           filters: [],
         });
+        await d.sweep.loaded; // every run read
         try {
           const { page, watch } = await openPage(browser, d.url);
           const plan = await planTensorboard({
@@ -320,6 +321,7 @@ Deno.test({
           using store = await Store.open(dir, "run-0001");
           const log = store.table("log");
           const d = await startDashboard({ dir, port: 0, filters: [] });
+          await d.sweep.loaded; // every run read
           try {
             const { page, watch } = await openPage(browser, d.url);
             const total = (key: string) =>
@@ -444,6 +446,7 @@ Deno.test({
           }
           const d = await startDashboard({ dir, port: 0, filters: [] });
           try {
+            await d.sweep.loaded; // the server listens before every run is read
             const { page, watch } = await openPage(browser, d.url);
             const rows = await tableRows(page);
             assertEquals(rows.length, 1001);
@@ -567,6 +570,7 @@ Deno.test({
           port: 0,
           filters: [],
         });
+        await d.sweep.loaded; // every run read
         try {
           const { page, watch } = await openPage(browser, d.url);
           await page.click(".run-link");

@@ -80,6 +80,7 @@ Deno.test("dashboard: paths that try to leave the sweep get 4xx and no file cont
     );
   });
   const d = await startDashboard({ dir, port: 0, filters: [] });
+  await d.sweep.loaded; // every run read
   try {
     const secret = /TOP-SECRET|root:|import |HDF/;
     const paths = [
@@ -172,6 +173,7 @@ Deno.test("dashboard: on a non-loopback host every request needs the token", asy
     port: 0,
     filters: [],
   });
+  await d.sweep.loaded; // every run read
   try {
     assert(d.token !== null && /^[0-9a-f]{32}$/.test(d.token));
     assert(d.url.endsWith(`/?token=${d.token}`));
@@ -249,6 +251,7 @@ Deno.test("dashboard: hostile runs show as broken and the server keeps answering
     );
   });
   const d = await startDashboard({ dir, port: 0, filters: [] });
+  await d.sweep.loaded; // every run read
   try {
     const sweep = JSON.parse((await get(d.origin, "/api/sweep")).body);
     const byId = new Map<

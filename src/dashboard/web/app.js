@@ -1,5 +1,6 @@
 // The dashboard page: the runs table, the charts, the comparison views and
-// the one-run view, kept up to date by polling the server for what changed.
+// the one-run view, kept up to date by a long poll: the server answers as
+// soon as a run changed, with the runs changed since the version held.
 
 import { fetchSeries, getJson } from "./api.js";
 import { LineChart } from "./chart.js";
@@ -12,7 +13,12 @@ import { Scatter } from "./scatter.js";
 import { smooth } from "./smooth.js";
 import { VirtualTable } from "./table.js";
 
+/** Pause before asking again after the server could not be reached. */
 const POLL_MS = 1000;
+/** How long the server may hold a poll when nothing changed. */
+const WAIT_MS = 20_000;
+/** Least pause between polls while the server still reads the sweep: runs arrive in batches, each redraws the charts. */
+const LOADING_PAUSE_MS = 1000;
 /** Points one chart holds at most (about): see columnsFor. */
 const POINTS_PER_CHART = 200_000;
 /** Pixel columns a run keeps however many runs share a chart. */
@@ -21,6 +27,7 @@ const MAX_LINES = 2000;
 
 const state = {
   version: -1,
+  loading: true,
   metadataTable: "metadata",
   columns: [], // [{name, kind}]
   series: [], // [{key, xs}]
@@ -312,13 +319,17 @@ async function ensureData(key, runs) {
       part.map((r) => [r.id, 0]),
     );
     for (const p of got) {
-      entry.runs.set(p.id, {
-        total: p.total,
-        xs: Array.from(p.x),
-        ys: Array.from(p.y),
-      });
+      entry.runs.set(p.id, { total: p.total, xs: p.x, ys: p.y });
     }
   }
+}
+
+function concat(a, b) {
+  if (b.length === 0) return a;
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /** Fetches only the points added since the last fetch, for runs that changed. */
@@ -343,10 +354,8 @@ async function extendData(changed) {
             entry.runs.delete(p.id); // rewritten: fetched again on the next draw
             continue;
           }
-          for (let i = 0; i < p.x.length; i++) {
-            held.xs.push(p.x[i]);
-            held.ys.push(p.y[i]);
-          }
+          held.xs = concat(held.xs, p.x);
+          held.ys = concat(held.ys, p.y);
           held.total = p.total;
         }
       }),
@@ -510,12 +519,16 @@ function schedule(key) {
           drawChart(k).catch((e) => console.warn(`chart ${k}: ${e.message}`))
         ),
       );
+      // the charts in view are drawn (runs still arriving are drawn next)
+      if (globalThis.__cox.firstChartsAt === null) {
+        globalThis.__cox.firstChartsAt = performance.now();
+        document.body.dataset.charts = "drawn";
+      }
     }
     drawing = null;
     globalThis.__cox.chartsDrawn++;
-    if (globalThis.__cox.firstChartsAt === null) {
-      globalThis.__cox.firstChartsAt = performance.now();
-      document.body.dataset.charts = "drawn";
+    if (!state.loading && globalThis.__cox.loadedAt === null) {
+      globalThis.__cox.loadedAt = performance.now();
     }
   })();
 }
@@ -750,6 +763,7 @@ function merge(answer) {
     changed.push(r);
   }
   state.version = answer.version;
+  state.loading = answer.loading === true;
   return { changed, newSeries };
 }
 
@@ -793,11 +807,20 @@ function fillControls() {
   ], state.groupBy);
 }
 
+function showTotal(answer) {
+  $("sweep-info").textContent = `${answer.total} runs` +
+    (answer.loading ? " (reading the sweep…)" : "");
+}
+
 async function poll() {
+  let pause = 0;
   try {
     const answer = await getJson("/api/sweep", {
       since: String(state.version),
+      wait: String(WAIT_MS),
     });
+    if (answer.loading) pause = LOADING_PAUSE_MS;
+    showTotal(answer);
     const { changed, newSeries } = merge(answer);
     if (changed.length > 0 || newSeries) {
       if (newSeries) {
@@ -811,13 +834,17 @@ async function poll() {
       if (state.tab === "compare") renderCompare();
       globalThis.__cox.updates++;
     }
+    if (
+      !state.loading && drawing === null && globalThis.__cox.loadedAt === null
+    ) globalThis.__cox.loadedAt = performance.now();
     $("status").textContent = `live · ${new Date().toLocaleTimeString()}`;
     $("status").classList.remove("bad");
   } catch (e) {
     $("status").textContent = `cannot reach the server: ${e.message}`;
     $("status").classList.add("bad");
+    pause = POLL_MS;
   }
-  setTimeout(poll, POLL_MS);
+  setTimeout(poll, pause);
 }
 
 async function start() {
@@ -827,6 +854,8 @@ async function start() {
     chartsDrawn: 0,
     firstTableAt: null,
     firstChartsAt: null,
+    /** When the charts were drawn with every run, once the server had read them all. */
+    loadedAt: null,
     /** The values drawn for run `id` in chart `key`: {x, raw, smoothed}. */
     drawnSeries(key, id) {
       const s = state.drawn.get(key)?.smoothed.get(id);
@@ -879,7 +908,7 @@ async function start() {
 
   const answer = await getJson("/api/sweep");
   merge(answer);
-  $("sweep-info").textContent = `${answer.total} runs`;
+  showTotal(answer);
   fillControls();
   applyFilterText("");
   renderTable();
@@ -965,7 +994,7 @@ async function start() {
     redrawCharts();
     if (state.tab === "compare") renderCompare();
   });
-  setTimeout(poll, POLL_MS);
+  setTimeout(poll, answer.loading ? LOADING_PAUSE_MS : 0);
 }
 
 start().catch((e) => {
