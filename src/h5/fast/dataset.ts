@@ -166,6 +166,11 @@ export class DatasetInfo {
     }
     const chunkRows = this.chunks![0];
     const chunkBytes = chunkRows * rowSize;
+    // deflated rows: refuse at once what would pass the file's budget (each
+    // chunk is charged again as it is inflated, for what this misses)
+    if (this.filters.some((x) => x.id === 1) && total > f.budget.inflated) {
+      f.budget.inflate(total, where);
+    }
     const place = (chunk: Uint8Array, first: number) => {
       const from = Math.max(start, first);
       const to = Math.min(start + count, first + chunkRows);
@@ -287,6 +292,7 @@ export class DatasetInfo {
       const filter = this.filters[i];
       switch (filter.id) {
         case 1:
+          f.budget.inflate(chunkBytes, where);
           bytes = inflateBounded(bytes, chunkBytes, where);
           break;
         case 2:

@@ -23,12 +23,27 @@ import {
   type Source,
 } from "./source.ts";
 
+/** Bytes one open file may inflate beyond {@link INFLATE_RATIO} times its size. */
+export const INFLATE_BASE = 64 * 1024 * 1024;
+/** Inflated bytes one open file may produce per byte of its size (on top of {@link INFLATE_BASE}). */
+export const INFLATE_RATIO = 64;
+
+/** The inflated bytes one open file of `fileSize` bytes may produce. */
+export function inflateBudget(fileSize: number): number {
+  return INFLATE_BASE + INFLATE_RATIO * fileSize;
+}
+
 /** Limits on the work spent on one file, whatever it claims. */
 export class Budget {
   /** Object headers, B-tree nodes and heap blocks still allowed. */
   nodes: number;
-  constructor(nodes = 200_000) {
+  /** Bytes the deflate filter may still produce. */
+  inflated: number;
+  /** The budget of inflated bytes this started with. */
+  readonly maxInflated: number;
+  constructor(nodes = 200_000, inflated = Infinity) {
     this.nodes = nodes;
+    this.inflated = this.maxInflated = inflated;
   }
   spend(what: string): void {
     if (--this.nodes < 0) {
@@ -36,6 +51,17 @@ export class Budget {
         `too many HDF5 structures to read (${what}); the file is damaged or hostile`,
       );
     }
+  }
+  /** Charges `bytes` of inflated output (before inflating it). */
+  inflate(bytes: number, where: string): void {
+    if (bytes > this.inflated) {
+      throw new H5Damaged(
+        `${where}: its deflated rows inflate to more than this file's limit of ${this.maxInflated} bytes ` +
+          `(${INFLATE_BASE} plus ${INFLATE_RATIO} times the file's size); a deflate bomb, ` +
+          `or compressed far beyond what data compresses to`,
+      );
+    }
+    this.inflated -= bytes;
   }
 }
 
