@@ -63,6 +63,13 @@ export interface ReadTorchOptions {
   maxTotalBytes?: number;
   /** Largest total size of the tensors built, which strides may make larger than their storages (default 2 GiB). */
   maxTensorBytes?: number;
+  /**
+   * Largest total size of the deflated entries once inflated (default 64 MiB
+   * plus 64 times the archive's size). `torch.save` stores entries
+   * uncompressed, which this does not count; it bounds the work an archive
+   * of deflated zeros can cost (fflate inflates them at about 50–100 MB/s).
+   */
+  maxInflatedBytes?: number;
   /** The archive's path, named in errors. */
   file?: string;
 }
@@ -113,6 +120,8 @@ export class TorchStorage {
 }
 
 const GiB = 1024 ** 3;
+const INFLATE_BASE = 64 * 1024 * 1024;
+const INFLATE_RATIO = 64;
 
 function checkName(name: string, prefix: string | undefined): string {
   const parts = name.split("/");
@@ -150,13 +159,18 @@ export class ZipArchive {
   readonly #bytes: Uint8Array;
   readonly #entries = new Map<string, ZipEntry>();
   readonly #maxEntry: number;
+  readonly #maxTotal: number;
+  readonly #maxInflated: number;
   #left: number;
+  #inflateLeft: number;
 
   /** Reads the directory of `bytes`; throws {@link TorchError}. */
   constructor(bytes: Uint8Array, options: ReadTorchOptions = {}) {
     this.#bytes = bytes;
     this.#maxEntry = options.maxEntryBytes ?? GiB;
-    this.#left = options.maxTotalBytes ?? 2 * GiB;
+    this.#left = this.#maxTotal = options.maxTotalBytes ?? 2 * GiB;
+    this.#inflateLeft = this.#maxInflated = options.maxInflatedBytes ??
+      INFLATE_BASE + INFLATE_RATIO * bytes.length;
     let prefix: string | undefined;
     for (const e of zipCall(() => zipEntries(bytes))) {
       prefix = checkName(e.name, prefix);
@@ -205,13 +219,20 @@ export class ZipArchive {
     if (!e) return undefined;
     if (e.size > this.#left) {
       throw new TorchError(
-        `archive inflates to more than the ${
-          this.#left + e.size
-        }-byte limit in total`,
+        `archive inflates to more than the ${this.#maxTotal}-byte limit in total`,
         name,
       );
     }
     this.#left -= e.size;
+    if (e.method === 8) {
+      if (e.size > this.#inflateLeft) {
+        throw new TorchError(
+          `deflated entries inflate to more than the archive's limit of ${this.#maxInflated} bytes (by default ${INFLATE_BASE} plus ${INFLATE_RATIO} times the archive's size)`,
+          name,
+        );
+      }
+      this.#inflateLeft -= e.size;
+    }
     return zipCall(() => inflateEntry(this.#bytes, e));
   }
 }

@@ -31,8 +31,16 @@ export const MAX_DEFLATE_RATIO = 1032;
 /** The most entries a directory may list (a torch archive has a few per tensor). */
 export const MAX_ENTRIES = 1_000_000;
 
-/** How much compressed input is fed at once: one slice inflates to at most ~4 MiB. */
-const SLICE = 4096;
+/**
+ * How much compressed input to feed next when `left` more output bytes are
+ * allowed: at most what could fill them at deflate's largest ratio (plus a
+ * little), so the output of one push passes the limit by at most ~64 KiB;
+ * at least 64 bytes, at most 64 KiB. (fflate inflates long runs at about
+ * 50–100 MB/s, so each byte inflated past a limit costs time.)
+ */
+export function sliceFor(left: number): number {
+  return Math.min(65536, Math.max(64, Math.ceil(left / MAX_DEFLATE_RATIO)));
+}
 
 /** A malformed zip archive (the caller turns it into its own error type). */
 export class ZipError extends Error {
@@ -180,8 +188,8 @@ function dataOffset(bytes: Uint8Array, entry: ZipEntry): number {
 
 /**
  * The inflated bytes of `entry`. A stored entry is a view of `bytes`; a
- * deflated one is inflated into a buffer of its declared size, fed
- * {@link SLICE} bytes at a time, and refused as soon as it passes that size
+ * deflated one is inflated into a buffer of its declared size, fed in
+ * slices ({@link sliceFor}), and refused as soon as it passes that size
  * (or ends short of it), so the work is bounded by the declared size, which
  * the caller has checked against its limits.
  */
@@ -217,9 +225,10 @@ export function inflateEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
     got += chunk.length;
   });
   try {
-    for (let i = 0; i < input.length && !over; i += SLICE) {
-      const end = Math.min(input.length, i + SLICE);
+    for (let i = 0; i < input.length && !over;) {
+      const end = Math.min(input.length, i + sliceFor(expected - got));
       z.push(input.subarray(i, end), end === input.length);
+      i = end;
     }
     if (input.length === 0) z.push(input, true);
   } catch (error) {

@@ -65,12 +65,12 @@ export function writeZip(entries: RawEntry[]): Uint8Array {
  * A real `torch.save` of `{a: zeros(256), b: ones(256)}` (float32) and the
  * same archive with both storages replaced by deflate streams of `mib` MiB
  * of zeros that still declare their 1024 bytes (about 1 MB of archive per
- * 1000 MiB).
+ * 1000 MiB); `declared` is the same with the storages' true sizes declared.
  */
 export async function torchBomb(
   dir: string,
   mib = 1000,
-): Promise<{ honest: Uint8Array; bomb: Uint8Array }> {
+): Promise<{ honest: Uint8Array; bomb: Uint8Array; declared: Uint8Array }> {
   const honestPath = `${dir}/honest.pt`;
   const segPath = `${dir}/segment.bin`;
   await runPython(["torch"], "../torch/_bomb.py", [honestPath, segPath]);
@@ -79,11 +79,16 @@ export async function torchBomb(
   const stream = new Uint8Array(segment.length * mib + 2);
   for (let i = 0; i < mib; i++) stream.set(segment, i * segment.length);
   stream.set([0x03, 0x00], segment.length * mib); // an empty final block
-  const entries: RawEntry[] = zipEntries(honest).map((e) => {
-    const data = inflateEntry(honest, e);
-    return /\/data\/\d+$/.test(e.name)
-      ? { name: e.name, method: 8, data: stream, size: data.length }
-      : { name: e.name, method: 0, data, size: data.length };
-  });
-  return { honest, bomb: writeZip(entries) };
+  const entries = (size?: number): RawEntry[] =>
+    zipEntries(honest).map((e) => {
+      const data = inflateEntry(honest, e);
+      return /\/data\/\d+$/.test(e.name)
+        ? { name: e.name, method: 8, data: stream, size: size ?? data.length }
+        : { name: e.name, method: 0, data, size: data.length };
+    });
+  return {
+    honest,
+    bomb: writeZip(entries()),
+    declared: writeZip(entries(mib * 2 ** 20)),
+  };
 }

@@ -18,7 +18,7 @@ Deno.test({
   ignore,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "cox-torch-bomb-" });
-    const { honest, bomb } = await torchBomb(dir);
+    const { honest, bomb, declared } = await torchBomb(dir);
     assertOk(bomb.length > 2_000_000 && bomb.length < 2_200_000);
     const sd = readStateDict(honest) as Record<string, { data: Float32Array }>;
     assertEquals([...sd.b.data.subarray(0, 3)], [1, 1, 1]);
@@ -28,6 +28,29 @@ Deno.test({
         e instanceof TorchError && e.file === "bomb.pt" &&
         /^honest\/data\/\d$/.test(e.entry ?? "") &&
         e.message.includes("more than the 1024 bytes its header declares"),
+    );
+    // declaring their 1000 MiB, they pass the per-entry limit but not the
+    // archive's inflate budget (64 MiB plus 64 times its 2 MB)
+    throws(
+      () => readStateDict(declared, { file: "declared.pt" }),
+      (e: unknown) =>
+        e instanceof TorchError && /^honest\/data\/\d$/.test(e.entry ?? "") &&
+        e.message.includes(
+          `deflated entries inflate to more than the archive's limit of ${
+            64 * 2 ** 20 + 64 * declared.length
+          } bytes`,
+        ),
+    );
+    // a per-entry limit below the declared size refuses it from its header
+    throws(
+      () =>
+        readStateDict(declared, {
+          maxInflatedBytes: 2 ** 40,
+          maxEntryBytes: 512 * 2 ** 20,
+        }),
+      (e: unknown) =>
+        e instanceof TorchError &&
+        e.message.includes("more than the 536870912-byte limit per entry"),
     );
 
     // the same through a run, in a child process whose peak RSS we read

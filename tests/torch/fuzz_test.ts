@@ -80,6 +80,14 @@ Deno.test("zip bomb: an entry declaring more than the cap is refused before infl
     () => readArchive(bomb, { maxTotalBytes: 16 << 20 }),
     (e) => e instanceof TorchError && /limit in total/.test(e.message),
   );
+  // deflated entries share the archive's inflate budget
+  throws(
+    () => readArchive(bomb, { maxInflatedBytes: 1 << 20 }),
+    (e) =>
+      e instanceof TorchError && e.entry === "archive/data/0" &&
+      /archive's limit of 1048576 bytes/.test(e.message),
+  );
+  ok(readArchive(bomb).entries.get("archive/data/0")!.length === big.length);
   // a header that lies about the inflated size does not get past the cap
   const lying = bomb.slice();
   const view = new DataView(lying.buffer);
