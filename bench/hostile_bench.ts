@@ -30,7 +30,7 @@ for (
     ["store", storage, Deno.statSync(h5).size],
   ] as const
 ) {
-  const runs = [];
+  const runs: Record<string, number | string>[] = [];
   for (let i = 0; i < 3; i++) {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", child, kind, path],
