@@ -167,9 +167,13 @@ export class DatasetInfo {
     }
     const chunkRows = this.chunks![0];
     const chunkBytes = chunkRows * rowSize;
-    // deflated rows: refuse at once what would pass the file's budget (each
-    // chunk is charged again as it is inflated, for what this misses)
-    if (this.filters.some((x) => x.id === 1) && total > f.budget.inflated) {
+    // deflated rows without strings: refuse at once what would pass the
+    // file's budget (each chunk is charged again as it is inflated, for what
+    // this misses). Fixed-width strings are mostly padding, which honestly
+    // deflates up to deflate's own limit, so rows with strings are not charged.
+    const charged = this.filters.some((x) => x.id === 1) &&
+      !hasStrings(this.type);
+    if (charged && total > f.budget.inflated) {
       f.budget.inflate(total, where);
     }
     const place = (chunk: Uint8Array, first: number) => {
@@ -293,7 +297,7 @@ export class DatasetInfo {
       const filter = this.filters[i];
       switch (filter.id) {
         case 1:
-          f.budget.inflate(chunkBytes, where);
+          if (!hasStrings(this.type)) f.budget.inflate(chunkBytes, where);
           bytes = inflateBounded(bytes, chunkBytes, where);
           break;
         case 2:
@@ -312,6 +316,12 @@ export class DatasetInfo {
     }
     return bytes;
   }
+}
+
+/** Whether a row type holds a fixed-width string anywhere (members, arrays). */
+function hasStrings(t: Datatype): boolean {
+  return t.cls === 3 || (t.members?.some((m) => hasStrings(m.type)) ?? false) ||
+    (t.base !== undefined && hasStrings(t.base));
 }
 
 /**
