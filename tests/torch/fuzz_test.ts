@@ -87,7 +87,6 @@ Deno.test("zip bomb: an entry declaring more than the cap is refused before infl
       e instanceof TorchError && e.entry === "archive/data/0" &&
       /archive's limit of 1048576 bytes/.test(e.message),
   );
-  ok(readArchive(bomb).entries.get("archive/data/0")!.length === big.length);
   // a header that lies about the inflated size does not get past the cap
   const lying = bomb.slice();
   const view = new DataView(lying.buffer);
@@ -106,6 +105,8 @@ Deno.test("zip bomb: an entry declaring more than the cap is refused before infl
       /more than the 10 bytes its header declares/.test(e.message),
   );
   ok(performance.now() - t0 < 2000);
+  // within every limit it inflates whole (64 MiB of zeros: slow, so untimed)
+  ok(readArchive(bomb).entries.get("archive/data/0")!.length === big.length);
 });
 
 Deno.test("entries outside the archive folder or with .. are refused", () => {
