@@ -171,7 +171,8 @@ Deno.test({
         `${name} not named:\n${warnings.join("\n")}`,
       );
     }
-    assertOk(ms < 60_000, `${ms} ms`);
+    // a guard against hangs, not a speed test (2 cores shared by many processes)
+    assertOk(ms < 300_000, `${ms} ms`);
     assertOk(rss < 1500, `${rss} MB`);
   },
 });
