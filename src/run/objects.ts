@@ -226,5 +226,7 @@ export function loadPickle(
 
 /** The state dict a PYTORCH_STATE cell names. */
 export function loadStateDict(dir: string, uuid: string): StateDict {
-  return readStateDict(readObjectFile(dir, uuid));
+  return readStateDict(readObjectFile(dir, uuid), {
+    file: objectFilePath(dir, uuid),
+  });
 }

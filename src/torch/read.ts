@@ -7,7 +7,6 @@
  * @module
  */
 
-import { unzipSync } from "npm:fflate@0.8.2/browser";
 import { unpickle } from "../pickle/read.ts";
 import {
   ITEM_SIZE,
@@ -18,16 +17,38 @@ import {
   typedArrayOf,
 } from "../pickle/values.ts";
 import type { DType, Tensor } from "../tensor.ts";
+import {
+  inflateEntry,
+  MAX_DEFLATE_RATIO,
+  zipEntries,
+  type ZipEntry,
+  ZipError,
+} from "./zip.ts";
 
 /** A malformed, unsupported or over-limit `torch.save` archive. */
 export class TorchError extends SyntaxError {
   /** The zip entry concerned, when there is one. */
   readonly entry?: string;
-  /** Makes an error, naming `entry` when given. */
-  constructor(message: string, entry?: string, options?: ErrorOptions) {
-    super(`torch: ${message}${entry ? ` (entry ${entry})` : ""}`, options);
+  /** The archive's file, when the reader was told it. */
+  readonly file?: string;
+  /** The message without the file and entry. */
+  readonly detail: string;
+  /** Makes an error, naming `entry` and `options.file` when given. */
+  constructor(
+    message: string,
+    entry?: string,
+    options?: ErrorOptions & { file?: string },
+  ) {
+    super(
+      `torch: ${options?.file ? `${options.file}: ` : ""}${message}${
+        entry ? ` (entry ${entry})` : ""
+      }`,
+      options,
+    );
     this.name = "TorchError";
     this.entry = entry;
+    this.file = options?.file;
+    this.detail = message;
   }
 }
 
@@ -36,12 +57,21 @@ export type StateDict = PyDict;
 
 /** Options of {@link readTorch}. */
 export interface ReadTorchOptions {
-  /** Largest uncompressed size of one zip entry (default 1 GiB). */
+  /** Largest declared uncompressed size of one zip entry (default 1 GiB); an entry inflating past its declared size is refused at the first byte past it. */
   maxEntryBytes?: number;
-  /** Largest total uncompressed size of all entries (default 2 GiB). */
+  /** Largest total uncompressed size of the entries inflated (default 2 GiB). */
   maxTotalBytes?: number;
   /** Largest total size of the tensors built, which strides may make larger than their storages (default 2 GiB). */
   maxTensorBytes?: number;
+  /**
+   * Largest total size of the deflated entries once inflated (default 64 MiB
+   * plus 64 times the archive's size). `torch.save` stores entries
+   * uncompressed, which this does not count; it bounds the work an archive
+   * of deflated zeros can cost (fflate inflates them at about 50–100 MB/s).
+   */
+  maxInflatedBytes?: number;
+  /** The archive's path, named in errors. */
+  file?: string;
 }
 
 /** The legacy storage classes persistent ids name, by dtype. */
@@ -89,8 +119,9 @@ export class TorchStorage {
   }
 }
 
-const MAX_DEFLATE_RATIO = 1032;
 const GiB = 1024 ** 3;
+const INFLATE_BASE = 64 * 1024 * 1024;
+const INFLATE_RATIO = 64;
 
 function checkName(name: string, prefix: string | undefined): string {
   const parts = name.split("/");
@@ -116,75 +147,119 @@ function checkName(name: string, prefix: string | undefined): string {
 }
 
 /**
- * The entries of a zip archive, with the limits above enforced before
- * anything is inflated (deflated entries are only inflated when even the
- * worst case, 1032 times their compressed size, fits the limits).
+ * An archive's directory, with entries inflated only when asked for. Names,
+ * methods and declared sizes are checked up front (nothing is inflated);
+ * each {@link ZipArchive.get} then inflates one entry within its declared
+ * size and charges that size to a running total, so an archive whose headers
+ * lie stops at the first byte past what they declare.
+ */
+export class ZipArchive {
+  /** The one top-level folder every entry is in. */
+  readonly prefix: string;
+  readonly #bytes: Uint8Array;
+  readonly #entries = new Map<string, ZipEntry>();
+  readonly #maxEntry: number;
+  readonly #maxTotal: number;
+  readonly #maxInflated: number;
+  #left: number;
+  #inflateLeft: number;
+
+  /** Reads the directory of `bytes`; throws {@link TorchError}. */
+  constructor(bytes: Uint8Array, options: ReadTorchOptions = {}) {
+    this.#bytes = bytes;
+    this.#maxEntry = options.maxEntryBytes ?? GiB;
+    this.#left = this.#maxTotal = options.maxTotalBytes ?? 2 * GiB;
+    this.#inflateLeft = this.#maxInflated = options.maxInflatedBytes ??
+      INFLATE_BASE + INFLATE_RATIO * bytes.length;
+    let prefix: string | undefined;
+    for (const e of zipCall(() => zipEntries(bytes))) {
+      prefix = checkName(e.name, prefix);
+      if (this.#entries.has(e.name)) {
+        throw new TorchError("duplicate entry", e.name);
+      }
+      if (e.method !== 0 && e.method !== 8) {
+        throw new TorchError(
+          `unsupported zip compression method ${e.method}`,
+          e.name,
+        );
+      }
+      if (e.size > this.#maxEntry) {
+        throw new TorchError(
+          `entry declares ${e.size} bytes, more than the ${this.#maxEntry}-byte limit per entry`,
+          e.name,
+        );
+      }
+      if (
+        e.method === 8 && e.size > e.compressedSize * MAX_DEFLATE_RATIO + 1024
+      ) {
+        throw new TorchError(
+          `entry declares ${e.size} bytes, more than its ${e.compressedSize} deflated bytes can hold`,
+          e.name,
+        );
+      }
+      this.#entries.set(e.name, e);
+    }
+    if (prefix === undefined) throw new TorchError("empty zip archive");
+    this.prefix = prefix;
+  }
+
+  /** The entries' names, in directory order. */
+  names(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  /** The declared (inflated) size of `name`, or undefined when absent. */
+  size(name: string): number | undefined {
+    return this.#entries.get(name)?.size;
+  }
+
+  /** The bytes of `name` (inflated within limits), or undefined when absent. */
+  get(name: string): Uint8Array | undefined {
+    const e = this.#entries.get(name);
+    if (!e) return undefined;
+    if (e.size > this.#left) {
+      throw new TorchError(
+        `archive inflates to more than the ${this.#maxTotal}-byte limit in total`,
+        name,
+      );
+    }
+    this.#left -= e.size;
+    if (e.method === 8) {
+      if (e.size > this.#inflateLeft) {
+        throw new TorchError(
+          `deflated entries inflate to more than the archive's limit of ${this.#maxInflated} bytes (by default ${INFLATE_BASE} plus ${INFLATE_RATIO} times the archive's size)`,
+          name,
+        );
+      }
+      this.#inflateLeft -= e.size;
+    }
+    return zipCall(() => inflateEntry(this.#bytes, e));
+  }
+}
+
+function zipCall<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ZipError) {
+      throw new TorchError(e.message, e.entry, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/**
+ * The entries of a zip archive, all inflated, with the limits above
+ * enforced while inflating (see {@link ZipArchive}).
  */
 export function readArchive(
   bytes: Uint8Array,
   options: ReadTorchOptions = {},
 ): { prefix: string; entries: Map<string, Uint8Array> } {
-  const maxEntry = options.maxEntryBytes ?? GiB;
-  const maxTotal = options.maxTotalBytes ?? 2 * GiB;
-  let prefix: string | undefined;
-  let total = 0;
-  const declared = new Map<string, number>();
-  let files: Record<string, Uint8Array>;
-  if (bytes.length < 22) throw new TorchError("not a zip archive (too short)");
-  try {
-    files = unzipSync(bytes, {
-      filter(file) {
-        prefix = checkName(file.name, prefix);
-        if (declared.has(file.name)) {
-          throw new TorchError("duplicate entry", file.name);
-        }
-        if (file.compression !== 0 && file.compression !== 8) {
-          throw new TorchError(
-            `unsupported zip compression method ${file.compression}`,
-            file.name,
-          );
-        }
-        const worst = file.compression === 0
-          ? file.size
-          : Math.max(file.originalSize, file.size * MAX_DEFLATE_RATIO);
-        if (file.originalSize > maxEntry || worst > maxEntry) {
-          throw new TorchError(
-            `entry may inflate to ${worst} bytes, more than the ${maxEntry}-byte limit per entry`,
-            file.name,
-          );
-        }
-        if (total + worst > maxTotal) {
-          throw new TorchError(
-            `archive may inflate to more than the ${maxTotal}-byte limit in total`,
-            file.name,
-          );
-        }
-        total += worst;
-        declared.set(file.name, file.originalSize);
-        return true;
-      },
-    });
-  } catch (e) {
-    if (e instanceof TorchError) throw e;
-    throw new TorchError(
-      `not a readable zip archive: ${(e as Error)?.message ?? e}`,
-      undefined,
-      { cause: e },
-    );
-  }
+  const archive = new ZipArchive(bytes, options);
   const entries = new Map<string, Uint8Array>();
-  for (const [name, size] of declared) {
-    const data = files[name];
-    if (!(data instanceof Uint8Array) || data.length !== size) {
-      throw new TorchError(
-        `entry holds ${data?.length ?? 0} bytes but its header says ${size}`,
-        name,
-      );
-    }
-    entries.set(name, data);
-  }
-  if (prefix === undefined) throw new TorchError("empty zip archive");
-  return { prefix, entries };
+  for (const name of archive.names()) entries.set(name, archive.get(name)!);
+  return { prefix: archive.prefix, entries };
 }
 
 /** Whether `v` is a non-negative integer. */
@@ -202,7 +277,21 @@ export function readTorch(
   bytes: Uint8Array,
   options: ReadTorchOptions = {},
 ): PyValue {
-  const { prefix, entries } = readArchive(bytes, options);
+  if (options.file === undefined) return decodeTorch(bytes, options);
+  try {
+    return decodeTorch(bytes, options);
+  } catch (e) {
+    if (e instanceof TorchError && e.file === undefined) {
+      throw new TorchError(e.detail, e.entry, { cause: e, file: options.file });
+    }
+    throw e;
+  }
+}
+
+function decodeTorch(bytes: Uint8Array, options: ReadTorchOptions): PyValue {
+  const archive = new ZipArchive(bytes, options);
+  const prefix = archive.prefix;
+  const entries = archive;
   const pklName = `${prefix}/data.pkl`;
   const pkl = entries.get(pklName);
   if (!pkl) {
@@ -256,17 +345,21 @@ export function readTorch(
     const name = `${prefix}/data/${key}`;
     const cached = storages.get(key);
     if (cached) return cached;
-    const data = entries.get(name);
-    if (!data) throw new TorchError("storage entry is missing", name);
+    const declared = entries.size(name);
+    if (declared === undefined) {
+      throw new TorchError("storage entry is missing", name);
+    }
     const dtype = STORAGE_DTYPES[type.name];
-    if (numel * ITEM_SIZE[dtype] > data.length) {
+    if (numel * ITEM_SIZE[dtype] > declared) {
       throw new TorchError(
         `storage of ${numel} ${dtype} needs ${
           numel * ITEM_SIZE[dtype]
-        } bytes, entry has ${data.length}`,
+        } bytes, entry has ${declared}`,
         name,
       );
     }
+    // inflated only now, once the pickle names it and its size fits
+    const data = entries.get(name)!;
     const storage = new TorchStorage(
       dtype,
       key,
@@ -393,6 +486,8 @@ export function readStateDict(
       `the archive holds ${
         value instanceof Map ? "a dict with non-str keys" : "no dict"
       }, not a state dict`,
+      undefined,
+      { file: options.file },
     );
   }
   return value as StateDict;

@@ -2,13 +2,15 @@
 // good row present, every hostile run named in a warning, in bounded time
 // and memory (printed).
 import { join } from "node:path";
-import { CollectionReader, Store } from "../../mod.ts";
+import { CollectionReader, PYTORCH_STATE, Store } from "../../mod.ts";
+import { warn } from "../../src/warn.ts";
+import { torchBomb } from "../torch/bomb.ts";
 import { assertEquals, assertOk } from "../assert.ts";
 import { ignoreUnless, runPython } from "../interop/python.ts";
 import { quietly } from "../warnings.ts";
 
 const GOOD = 2000;
-const ignore = await ignoreUnless(["h5py"]);
+const ignore = await ignoreUnless(["h5py", "torch"]);
 
 Deno.test({
   name:
@@ -23,12 +25,25 @@ Deno.test({
       for (let i = 0; i < 100; i++) {
         log.appendRow({ step: i, loss: 1 / (i + 1) });
       }
+      store.addTable("weights", { sd: PYTORCH_STATE }).appendRow({
+        sd: {
+          w: { dtype: "float32", shape: [2], data: new Float32Array([1, 2]) },
+        },
+      });
     }
     const good = Deno.readFileSync(join(storage, "good-0000", "store.h5"));
+    const objects = join(storage, "good-0000", ".table_objects");
+    const [sdName] = [...Deno.readDirSync(objects)].map((e) => e.name);
+    const sd = Deno.readFileSync(join(objects, sdName));
+    const copyRun = (name: string, h5 = good) => {
+      const run = join(storage, name);
+      Deno.mkdirSync(join(run, ".table_objects"), { recursive: true });
+      Deno.writeFileSync(join(run, "store.h5"), h5);
+      Deno.writeFileSync(join(run, ".table_objects", sdName), sd);
+      return run;
+    };
     for (let r = 1; r < GOOD; r++) {
-      const run = join(storage, `good-${String(r).padStart(4, "0")}`);
-      Deno.mkdirSync(run);
-      Deno.writeFileSync(join(run, "store.h5"), good);
+      copyRun(`good-${String(r).padStart(4, "0")}`);
     }
     const hostile: Record<string, Uint8Array> = {
       "bad-garbage": (() => {
@@ -45,14 +60,22 @@ Deno.test({
       Deno.mkdirSync(join(storage, name));
       Deno.writeFileSync(join(storage, name, "store.h5"), bytes);
     }
-    // 16k groups beside a valid table, and a log that is an external link
+    // 16k groups beside a valid table, a log that is an external link, and
+    // one deflating 1000 MiB of rows into 1 MB
     for (
-      const [name, kind] of [["bad-groups", "groups"], ["bad-link", "link"]]
+      const [name, kind] of [
+        ["bad-groups", "groups"],
+        ["bad-link", "link"],
+        ["bad-deflate-bomb", "bomb"],
+      ]
     ) {
-      const run = join(storage, name);
-      Deno.mkdirSync(run);
-      Deno.writeFileSync(join(run, "store.h5"), good);
-      if (kind === "link") {
+      const run = copyRun(name);
+      if (kind === "bomb") {
+        await runPython(["h5py"], "../fuzz/_deflate_bomb.py", [
+          join(run, "store.h5"),
+          "1000",
+        ]);
+      } else if (kind === "link") {
         await runPython(["h5py"], "h5_external.py", [
           "link",
           join(run, "store.h5"),
@@ -65,7 +88,14 @@ Deno.test({
         ]);
       }
     }
+    // a valid run whose state dict is a torch archive with two storages
+    // declaring 1 KiB that inflate to 1000 MiB each
+    const { bomb } = await torchBomb(await Deno.makeTempDir());
+    const torchRun = copyRun("bad-torch-bomb");
+    Deno.writeFileSync(join(torchRun, ".table_objects", sdName), bomb);
+
     const t0 = performance.now();
+    let tables = 0;
     const { value, warnings } = await quietly(async () => {
       using reader = await CollectionReader.open(storage, {
         skipErrors: true,
@@ -73,10 +103,26 @@ Deno.test({
       });
       const log = reader.df("log", { skipErrors: true });
       const meta = reader.df("metadata", { skipErrors: true });
+      tables = performance.now() - t0;
+      // state dicts as a sweep loads them: one per run, a failure warned about
+      const weights = reader.df("weights", { skipErrors: true });
+      const ids = weights.array("exp_id") as string[];
+      const cells = weights.array("sd") as string[];
+      let sum = 0;
+      for (let i = 0; i < ids.length; i++) {
+        try {
+          const dict = reader.stores.get(ids[i])!.table("weights")
+            .getStateDict(cells[i]) as Record<string, { data: Float32Array }>;
+          sum += dict.w.data[1];
+        } catch (e) {
+          warn(`skipping the state dict of run ${ids[i]}: ${e}`);
+        }
+      }
       return {
         log: log.numRows(),
         meta: meta.numRows(),
         ids: new Set(log.array("exp_id") as string[]),
+        sum,
       };
     });
     const ms = performance.now() - t0;
@@ -84,14 +130,31 @@ Deno.test({
       /VmHWM:\s+(\d+)/.exec(Deno.readTextFileSync("/proc/self/status"))?.[1],
     ) / 1024;
     console.log(
-      `hostile sweep: ${GOOD} good + 6 hostile runs read in ${
+      `hostile sweep: ${GOOD} good + 8 hostile runs read in ${
         ms.toFixed(0)
-      } ms, peak RSS ${rss.toFixed(0)} MB`,
+      } ms (log and metadata tables ${tables.toFixed(0)} ms), peak RSS ${
+        rss.toFixed(0)
+      } MB`,
     );
-    // the many-groups run has a valid log: it reads (its extra groups are never visited)
-    const readable = GOOD + 1;
+    // the many-groups run has a valid log: it reads (its extra groups are
+    // never visited), and so do the tables of the torch-bomb run
+    const readable = GOOD + 2;
     assertEquals(value.log, readable * 100);
-    assertEquals(value.meta, readable);
+    // the deflate bomb is its log only: its other tables read
+    assertEquals(value.meta, readable + 1);
+    // every state dict but the torch bomb's
+    assertEquals(value.sum, readable * 2);
+    assertOk(value.ids.has("bad-torch-bomb"));
+    assertOk(
+      warnings.some((w) =>
+        w.includes(
+          `${
+            join(torchRun, ".table_objects", sdName)
+          }: inflates to more than the 1024 bytes`,
+        )
+      ),
+      `bad-torch-bomb not named:\n${warnings.join("\n")}`,
+    );
     for (
       const name of [
         "bad-garbage",
@@ -99,6 +162,7 @@ Deno.test({
         "bad-empty",
         "bad-flipped",
         "bad-link",
+        "bad-deflate-bomb",
       ]
     ) {
       assertOk(!value.ids.has(name), name);
@@ -107,7 +171,8 @@ Deno.test({
         `${name} not named:\n${warnings.join("\n")}`,
       );
     }
-    assertOk(ms < 60_000, `${ms} ms`);
+    // a guard against hangs, not a speed test (2 cores shared by many processes)
+    assertOk(ms < 300_000, `${ms} ms`);
     assertOk(rss < 1500, `${rss} MB`);
   },
 });

@@ -171,6 +171,15 @@ export class DatasetInfo {
     }
     const chunkRows = this.chunks![0];
     const chunkBytes = chunkRows * rowSize;
+    // deflated rows without strings: refuse at once what would pass the
+    // file's budget (each chunk is charged again as it is inflated, for what
+    // this misses). Fixed-width strings are mostly padding, which honestly
+    // deflates up to deflate's own limit, so rows with strings are not charged.
+    const charged = this.filters.some((x) => x.id === 1) &&
+      !hasStrings(this.type);
+    if (charged && total > f.budget.inflated) {
+      f.budget.inflate(total, where);
+    }
     const place = (chunk: Uint8Array, first: number) => {
       const from = Math.max(start, first);
       const to = Math.min(start + count, first + chunkRows);
@@ -289,6 +298,7 @@ export class DatasetInfo {
       const filter = this.filters[i];
       switch (filter.id) {
         case 1:
+          if (!hasStrings(this.type)) f.budget.inflate(chunkBytes, where);
           bytes = inflateBounded(bytes, chunkBytes, where);
           break;
         case 2:
@@ -307,6 +317,12 @@ export class DatasetInfo {
     }
     return bytes;
   }
+}
+
+/** Whether a row type holds a fixed-width string anywhere (members, arrays). */
+function hasStrings(t: Datatype): boolean {
+  return t.cls === 3 || (t.members?.some((m) => hasStrings(m.type)) ?? false) ||
+    (t.base !== undefined && hasStrings(t.base));
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   Budget,
   type Datatype,
   H5Format,
+  inflateBudget,
   parseAttribute,
   type RawAttribute,
 } from "./format.ts";
@@ -101,7 +102,11 @@ export class FastFile implements RawAttributes {
   private constructor(path: string, src: Source, parsed: Parsed | undefined) {
     this.filename = path;
     this.#src = src;
-    this.#f = new H5Format(src, new Budget(), parsed?.superblock);
+    this.#f = new H5Format(
+      src,
+      new Budget(undefined, inflateBudget(src.size)),
+      parsed?.superblock,
+    );
     this.#parsed = parsed ?? {
       stamp: src.stamp,
       superblock: this.#f.sb,

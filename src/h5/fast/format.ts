@@ -23,12 +23,27 @@ import {
   type Source,
 } from "./source.ts";
 
+/** Bytes one open file may inflate beyond {@link INFLATE_RATIO} times its size. */
+export const INFLATE_BASE = 64 * 1024 * 1024;
+/** Inflated bytes one open file may produce per byte of its size (on top of {@link INFLATE_BASE}). */
+export const INFLATE_RATIO = 64;
+
+/** The inflated bytes one open file of `fileSize` bytes may produce. */
+export function inflateBudget(fileSize: number): number {
+  return INFLATE_BASE + INFLATE_RATIO * fileSize;
+}
+
 /** Limits on the work spent on one file, whatever it claims. */
 export class Budget {
   /** Object headers, B-tree nodes and heap blocks still allowed. */
   nodes: number;
-  constructor(nodes = 200_000) {
+  /** Bytes the deflate filter may still produce. */
+  inflated: number;
+  /** The budget of inflated bytes this started with. */
+  readonly maxInflated: number;
+  constructor(nodes = 200_000, inflated = Infinity) {
     this.nodes = nodes;
+    this.inflated = this.maxInflated = inflated;
   }
   spend(what: string): void {
     if (--this.nodes < 0) {
@@ -36,6 +51,17 @@ export class Budget {
         `too many HDF5 structures to read (${what}); the file is damaged or hostile`,
       );
     }
+  }
+  /** Charges `bytes` of inflated output (before inflating it). */
+  inflate(bytes: number, where: string): void {
+    if (bytes > this.inflated) {
+      throw new H5Damaged(
+        `${where}: its deflated rows inflate to more than this file's limit of ${this.maxInflated} bytes ` +
+          `(${INFLATE_BASE} plus ${INFLATE_RATIO} times the file's size); a deflate bomb, ` +
+          `or compressed far beyond what data compresses to`,
+      );
+    }
+    this.inflated -= bytes;
   }
 }
 
@@ -619,7 +645,7 @@ function encSize(n: number): number {
 
 const utf8 = new TextDecoder();
 
-/** A fractal heap's managed objects, for root direct blocks and one level of indirect ones. */
+/** A fractal heap's managed objects (direct blocks, under indirect blocks nested up to 8 deep). */
 class FractalHeap {
   readonly #f: H5Format;
   readonly #idOffsetBytes: number;
@@ -670,34 +696,70 @@ class FractalHeap {
       this.#blocks.push({ offset: 0, address: root, size: startSize });
       return;
     }
-    // a root indirect block: rows of direct blocks (deeper rows hold indirect blocks: not in our subset)
+    // a root indirect block: its first rows hold direct blocks, later rows
+    // indirect blocks (each spanning its row's block size), read recursively
     const maxDirectRows = Math.log2(maxDirect) - Math.log2(startSize) + 2;
-    if (rows > maxDirectRows) {
-      throw new H5Unsupported("a fractal heap with nested indirect blocks");
+    if (!Number.isInteger(maxDirectRows) || rows > 64) {
+      throw new H5Damaged("a fractal heap with impossible sizes");
     }
-    const ib = f.cursor(
-      root,
-      4 + 1 + O + this.#idOffsetBytes + rows * width * O,
-      "a fractal heap indirect block",
-    );
-    ib.signature("FHIB");
-    ib.u8();
-    ib.uint(O);
-    ib.skip(this.#idOffsetBytes);
-    for (let r = 0; r < rows; r++) {
-      const size = r === 0 ? startSize : startSize * 2 ** (r - 1);
-      const rowOffset = r === 0 ? 0 : width * startSize * 2 ** (r - 1);
-      for (let k = 0; k < width; k++) {
-        const at = ib.uint(O);
-        if (at !== -1) {
-          this.#blocks.push({
-            offset: rowOffset + k * size,
-            address: at,
-            size,
-          });
+    const indirect = (
+      address: number,
+      nrows: number,
+      base: number,
+      depth: number,
+    ) => {
+      if (depth > 8) throw new H5Damaged("a fractal heap nested too deep");
+      f.budget.spend("fractal heap indirect block");
+      const ib = f.cursor(
+        address,
+        4 + 1 + O + this.#idOffsetBytes + nrows * width * O,
+        "a fractal heap indirect block",
+      );
+      ib.signature("FHIB");
+      ib.u8();
+      ib.uint(O);
+      if (ib.uint(this.#idOffsetBytes) !== base) {
+        throw new H5Damaged("a fractal heap indirect block at a wrong offset");
+      }
+      for (let r = 0; r < nrows; r++) {
+        const size = r === 0 ? startSize : startSize * 2 ** (r - 1);
+        const rowOffset = r === 0 ? 0 : width * startSize * 2 ** (r - 1);
+        for (let k = 0; k < width; k++) {
+          const at = ib.uint(O);
+          if (at === -1) continue;
+          const offset = base + rowOffset + k * size;
+          if (r < maxDirectRows) {
+            this.#blocks.push({ offset, address: at, size });
+          } else {
+            // an indirect block spanning `size` bytes of the heap
+            const childRows = Math.log2(size / (width * startSize)) + 1;
+            if (!Number.isInteger(childRows) || childRows < 1) {
+              throw new H5Damaged("a fractal heap with impossible sizes");
+            }
+            indirect(at, childRows, offset, depth + 1);
+          }
+          if (this.#blocks.length > 1_000_000) {
+            throw new H5Damaged("a fractal heap with too many blocks");
+          }
         }
       }
+    };
+    indirect(root, rows, 0, 0);
+    this.#blocks.sort((a, b) => a.offset - b.offset);
+  }
+
+  /** The direct block holding heap offset `offset` (binary search), or undefined. */
+  #block(offset: number) {
+    const blocks = this.#blocks;
+    let lo = 0, hi = blocks.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const b = blocks[mid];
+      if (offset < b.offset) hi = mid - 1;
+      else if (offset >= b.offset + b.size) lo = mid + 1;
+      else return b;
     }
+    return undefined;
   }
 
   get(id: Uint8Array): Uint8Array {
@@ -712,9 +774,7 @@ class FractalHeap {
     if (type !== 0) throw new H5Unsupported("a huge fractal heap object");
     const offset = c.uint(this.#idOffsetBytes);
     const length = c.uint(this.#idLengthBytes);
-    const block = this.#blocks.find((b) =>
-      offset >= b.offset && offset < b.offset + b.size
-    );
+    const block = this.#block(offset);
     if (block === undefined || offset + length > block.offset + block.size) {
       throw new H5Damaged("a heap object outside its heap's blocks");
     }
