@@ -397,7 +397,9 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", KILL_WRITER, dir, "7"],
+      // 60,000 rows: enough for reads to overlap many flushes and in-place
+      // updates, few enough that a loaded machine's reads keep up
+      args: ["run", "-A", KILL_WRITER, dir, "7", "60000"],
       stdout: "piped",
       stderr: "null",
     }).spawn();
