@@ -205,7 +205,10 @@ export class CollectionReader {
     const frame = new FrameBuilder(
       schema,
       heads,
-      runs.reduce((n, [, store]) => n + expectedRows(store.table(table)), 0),
+      Math.min(
+        runs.reduce((n, [, store]) => n + expectedRows(store.table(table)), 0),
+        MAX_EXPECTED_ROWS,
+      ),
     );
     const read: [string, Store][] = [];
     for (const [expId, store] of runs) {
@@ -276,10 +279,19 @@ function isFile(path: string): boolean {
   }
 }
 
-/** A table's rows as counted so far (0 when it cannot be counted: reading it says why). */
+/**
+ * Columns are made for at most this many rows up front, and each run counts
+ * for at most MAX_EXPECTED_RUN_ROWS: a row count is only what a file claims
+ * (a deflate bomb claims tens of millions of rows and is refused only when
+ * read), and past it the columns grow by doubling.
+ */
+const MAX_EXPECTED_ROWS = 1 << 24;
+const MAX_EXPECTED_RUN_ROWS = 1 << 20;
+
+/** A table's rows as counted so far, as a hint for the columns' size (0 when it cannot be counted: reading it says why). */
 function expectedRows(table: Table): number {
   try {
-    return table.nrows;
+    return Math.min(table.nrows, MAX_EXPECTED_RUN_ROWS);
   } catch {
     return 0;
   }
