@@ -60,7 +60,7 @@ Deno.test("appendColumns: a long append spans journal slices and a staged row st
   assertEquals(rows[n], { loss: -1, epoch: -1, tag: "staged" });
 });
 
-Deno.test("appendColumns: groups past APPEND_GROUP_BYTES reuse one buffer, and no group keeps bytes of the one before", async () => {
+Deno.test("appendColumns: rows past several APPEND_GROUP_BYTES, long strings then short ones, read back whole (no slice keeps bytes of the one before)", async () => {
   const { APPEND_GROUP_BYTES } = await import("../src/run/store.ts");
   const dir = await Deno.makeTempDir();
   // rows of 8 (index) + 8 + 32 bytes: this many make three groups
@@ -85,6 +85,48 @@ Deno.test("appendColumns: groups past APPEND_GROUP_BYTES reuse one buffer, and n
   const late = t.columns({ start: Math.ceil(n / 3) });
   assertEquals(late.tag.every((s) => s === "s"), true);
   assertEquals(late.x[late.x.length - 1], n - 1);
+});
+
+Deno.test("appendColumns: a bulk append goes into store.h5 once, past its end, with little overwritten; none of it in the journal", async () => {
+  const { lastUpdateStats } = await import("../src/run/in_place.ts");
+  const dir = await Deno.makeTempDir();
+  const n = 300_000;
+  using store = await Store.open(dir, "run");
+  const log = store.addTable("log", SCHEMA);
+  log.appendRow({ loss: 1, epoch: 1, tag: "run-00000" });
+  store.flush();
+  const journal = join(dir, "run", "store.h5.journal");
+  log.appendColumns({
+    loss: new Float64Array(n).fill(0.25),
+    epoch: new BigInt64Array(n).fill(3n),
+    tag: Array.from({ length: n }, (_, i) => `run-${i}`.padStart(9, "0")),
+  });
+  // rows of 8 (index) + 8 + 8 + 32 bytes (a string column is made roomy):
+  // every byte of them written once, into store.h5, in the update that
+  // returned before appendColumns did
+  const stats = lastUpdateStats();
+  assertEquals(stats.appended >= n * 56, true, `appended ${stats.appended}`);
+  assertEquals(
+    stats.appended < n * 56 * 1.05,
+    true,
+    `appended ${stats.appended}`,
+  );
+  assertEquals(
+    stats.overwritten < 64 << 10,
+    true,
+    `overwrote ${stats.overwritten}`,
+  );
+  assertEquals(Deno.statSync(journal).size < 4096, true);
+  assertEquals(log.nrows, n + 1);
+  // the rows are in store.h5 already: a reader of the running run sees them
+  using reader = await Store.open(dir, "run", { mode: "r" });
+  const t = reader.table("log");
+  assertEquals(t.nrows, n + 1);
+  assertEquals(t.rows({ start: n, stop: n + 1 }), [{
+    loss: 0.25,
+    epoch: 3,
+    tag: `run-${n - 1}`.padStart(9, "0"),
+  }]);
 });
 
 Deno.test("appendColumns: a bad column or value throws, naming it, and appends nothing", async () => {

@@ -19,6 +19,12 @@ export interface FileRoute {
   read?(position: number, bytes: Uint8Array): void;
   /** HDF5 sets the file's length; true when the route took it. */
   truncate?(length: number): boolean;
+  /**
+   * Bytes per piece of the writes let through (default WRITE_PAGE, see
+   * `pagedWrite`): a bulk append, whose chunks are written whole and not
+   * rewritten, takes fewer, larger pieces.
+   */
+  piece?: number;
 }
 
 interface Stream {
@@ -51,7 +57,7 @@ export const WRITE_PAGE = 4096;
 
 /**
  * Writes `length` bytes meant for file position `at` as pieces that each
- * stay within one WRITE_PAGE-aligned page; `write(from, n)` writes bytes
+ * stay within one `page`-aligned page (WRITE_PAGE by default); `write(from, n)` writes bytes
  * `[from, from + n)` of them at `at + from` and returns how many it wrote.
  * Returns the bytes written. Why: Linux's page cache makes a large folio
  * (up to megabytes) for a large write, and a later small write into it
@@ -65,10 +71,11 @@ export function pagedWrite(
   length: number,
   at: number,
   write: (from: number, n: number) => number,
+  page: number = WRITE_PAGE,
 ): number {
   let done = 0;
   while (done < length) {
-    const n = Math.min(length - done, WRITE_PAGE - ((at + done) % WRITE_PAGE));
+    const n = Math.min(length - done, page - ((at + done) % page));
     const wrote = write(done, n);
     done += wrote;
     if (wrote < n) break;
@@ -107,6 +114,7 @@ export function installFileRoutes(fs: EmscriptenFs): void {
       at,
       (from, n) =>
         write.call(this, stream, buffer, offset + from, n, at + from, canOwn),
+      route?.piece,
     );
     if (position === undefined) stream.position += done;
     return done;

@@ -29,6 +29,7 @@ import {
 import {
   attributeNames,
   createEmptyDataset,
+  fillRows,
   H5Api,
   type H5Dataset,
   type H5File,
@@ -625,15 +626,21 @@ export function widthsExceeded(
 /**
  * Packs rows (one array per column, in column order) into the table's raw
  * layout, numbering them from `firstIndex`, in `out` when given (zeroed,
- * of the rows' length). Widths must have been checked.
+ * of the rows' length). Widths must have been checked. With `from`, the
+ * rows are `[from, from + n)` of the columns, `n` the rows `out` holds (so
+ * a long column is packed slice by slice without being sliced).
  */
 export function encodeRows(
   table: RowLayout,
   columns: Cell[][],
   firstIndex: number,
   out?: Uint8Array,
+  from?: number,
 ): Uint8Array {
-  const n = columns.length > 0 ? columns[0].length : 0;
+  const f = from ?? 0;
+  const n = from === undefined || out === undefined
+    ? (columns.length > 0 ? columns[0].length : 0) - f
+    : out.length / table.rowSize;
   const bytes = out ?? new Uint8Array(n * table.rowSize);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const step = table.rowSize;
@@ -650,12 +657,12 @@ export function encodeRows(
     switch (slot.encoding) {
       case "f8":
         for (let i = 0; i < n; i++, o += step) {
-          view.setFloat64(o, values[i] as number, le);
+          view.setFloat64(o, values[f + i] as number, le);
         }
         break;
       case "f4":
         for (let i = 0; i < n; i++, o += step) {
-          view.setFloat32(o, values[i] as number, le);
+          view.setFloat32(o, values[f + i] as number, le);
         }
         break;
       case "i8":
@@ -663,50 +670,50 @@ export function encodeRows(
           // a typed bigint column (appendColumns): one monomorphic loop
           const big = values as BigInt64Array;
           for (let i = 0; i < n; i++, o += step) {
-            view.setBigInt64(o, big[i], le);
+            view.setBigInt64(o, big[f + i], le);
           }
           break;
         }
         for (let i = 0; i < n; i++, o += step) {
-          setInt64(view, o, values[i] as number | bigint, le);
+          setInt64(view, o, values[f + i] as number | bigint, le);
         }
         break;
       case "u8":
         for (let i = 0; i < n; i++, o += step) {
-          view.setBigUint64(o, BigInt(values[i] as number), le);
+          view.setBigUint64(o, BigInt(values[f + i] as number), le);
         }
         break;
       case "i4":
         for (let i = 0; i < n; i++, o += step) {
-          view.setInt32(o, Number(values[i]), le);
+          view.setInt32(o, Number(values[f + i]), le);
         }
         break;
       case "u4":
         for (let i = 0; i < n; i++, o += step) {
-          view.setUint32(o, Number(values[i]), le);
+          view.setUint32(o, Number(values[f + i]), le);
         }
         break;
       case "i2":
         for (let i = 0; i < n; i++, o += step) {
-          view.setInt16(o, Number(values[i]), le);
+          view.setInt16(o, Number(values[f + i]), le);
         }
         break;
       case "u2":
         for (let i = 0; i < n; i++, o += step) {
-          view.setUint16(o, Number(values[i]), le);
+          view.setUint16(o, Number(values[f + i]), le);
         }
         break;
       case "i1":
       case "u1":
       case "b1":
         for (let i = 0; i < n; i++, o += step) {
-          const v = values[i];
+          const v = values[f + i];
           bytes[o] = typeof v === "boolean" ? (v ? 1 : 0) : Number(v) & 0xff;
         }
         break;
       case "s":
         for (let i = 0; i < n; i++, o += step) {
-          const v = (values[i] as string | null) ?? NAN_REP;
+          const v = (values[f + i] as string | null) ?? NAN_REP;
           let ascii = v.length <= slot.size;
           for (let k = 0; ascii && k < v.length; k++) {
             const code = v.charCodeAt(k);
@@ -759,6 +766,30 @@ export function appendRows(
   const total = table.nrows + count;
   dataset.resize([total]);
   writeRows(file, path, table.nrows, bytes, table.rowSize);
+  new AttributeWriter(file, path).int("NROWS", total);
+  table.nrows = total;
+}
+
+/**
+ * Appends `count` rows at the end of a table, packed by `fill` straight
+ * into the buffer HDF5 writes from (see `fillRows`: `fill(out, from)` packs
+ * rows `[from, from + out.length / rowSize)` of those appended, zeroed),
+ * and updates its row count. The dataset is extended once, and `NROWS` is
+ * set after the rows are written.
+ */
+export function appendRowsWith(
+  file: H5File,
+  table: FrameTable,
+  count: number,
+  fill: (out: Uint8Array, from: number) => void,
+): void {
+  if (count === 0) return;
+  dirtyIndexes(file, table.key);
+  const path = `/${table.key}/table`;
+  const dataset = file.get(path) as H5Dataset;
+  const total = table.nrows + count;
+  dataset.resize([total]);
+  fillRows(file, path, table.nrows, count, table.rowSize, fill);
   new AttributeWriter(file, path).int("NROWS", total);
   table.nrows = total;
 }

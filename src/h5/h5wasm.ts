@@ -229,7 +229,38 @@ export function writeRows(
   bytes: Uint8Array,
   rowSize: number,
 ): void {
-  const count = bytes.length / rowSize;
+  fillRows(
+    file,
+    path,
+    start,
+    bytes.length / rowSize,
+    rowSize,
+    (out, from) =>
+      out.set(bytes.subarray(from * rowSize, from * rowSize + out.length)),
+    false,
+  );
+}
+
+/**
+ * Writes `count` rows at `start` of a 1-D dataset (which must be large
+ * enough), packed by `fill` straight into wasm memory: `fill(out, from)`
+ * gets the zeroed bytes of rows `[from, from + out.length / rowSize)` (a
+ * view of wasm memory, valid during the call only, which must not call
+ * into HDF5; not zeroed when `zeroed` is false, for a `fill` that sets
+ * every byte). The slices go through one reused buffer of WRITE_SLICE_BYTES
+ * (a row wider than that gets a buffer of its own), so rows are copied
+ * once, into the buffer HDF5 writes from, and memory does not grow with
+ * `count`.
+ */
+export function fillRows(
+  file: H5File,
+  path: string,
+  start: number,
+  count: number,
+  rowSize: number,
+  fill: (out: Uint8Array, from: number) => void,
+  zeroed = true,
+): void {
   if (count === 0) return;
   const m = module();
   const perSlice = Math.floor(WRITE_SLICE_BYTES / rowSize);
@@ -245,10 +276,9 @@ export function writeRows(
     for (let done = 0; done < count; done += step) {
       const n = Math.min(step, count - done);
       // HEAPU8 is re-read each time: HDF5 may grow wasm memory, detaching the old view
-      m.HEAPU8.set(
-        bytes.subarray(done * rowSize, (done + n) * rowSize),
-        ptr,
-      );
+      const out = m.HEAPU8.subarray(ptr, ptr + n * rowSize);
+      if (zeroed) out.fill(0);
+      fill(out, done);
       m.set_dataset_data(
         file.file_id,
         path,

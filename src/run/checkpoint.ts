@@ -13,6 +13,7 @@
 import { basename, dirname, join } from "node:path";
 import {
   appendRows,
+  appendRowsWith,
   type Cell,
   createFrameTable,
   decodeRows,
@@ -604,6 +605,108 @@ export class PartialCheckpointError extends StoreFileError {
     this.layouts = layouts;
     this.kept = kept;
   }
+}
+
+/**
+ * Bytes per write of a bulk append's new chunks (whole chunks, written once):
+ * 64 KiB pieces take a sixteenth of the system calls of 4 KiB pages, and a
+ * later small rewrite of the last chunk dirties at most one such piece.
+ */
+const BULK_WRITE_PIECE = 64 << 10;
+
+/** Rows a bulk append writes straight into `store.h5` (see `appendInPlace`). */
+export interface DirectAppend {
+  table: string;
+  schema: Schema;
+  /** The layout the rows need (string widths); the table's own is used when wide enough. */
+  layout: RowLayout;
+  count: number;
+  /** The row number the rows are expected to start at (a warning when another writer's rows came first). */
+  start: number;
+  /**
+   * Packs rows `[from, from + out.length / layout.rowSize)` of those
+   * appended into `out` (zeroed) in `layout`, numbered from `index`.
+   */
+  fill(layout: RowLayout, out: Uint8Array, from: number, index: number): void;
+}
+
+/**
+ * The table's columns on disk are narrower than a bulk append's rows need:
+ * nothing was written; the rows go through the journal, whose checkpoint
+ * widens the table.
+ */
+export class NeedsRebuildError extends StoreFileError {
+  constructor(path: string, table: string) {
+    super(
+      path,
+      `Cannot append to table "${table}" of ${path} in place: a string column must widen first`,
+    );
+    this.name = "NeedsRebuildError";
+  }
+}
+
+/**
+ * Appends rows to a table straight into `store.h5`, in one in-place update
+ * (`updateInPlace`): the rows are packed slice by slice into the buffer HDF5
+ * writes from and go to disk once, past the file's old end, and the few
+ * metadata bytes HDF5 changes (the chunk index, the dataset's extent,
+ * `NROWS`) go through the undo log. When it returns the rows are in
+ * `store.h5`, synced; a kill before that leaves the file as it was (the
+ * rows were not acknowledged). Creates the table when the file lacks it;
+ * throws a {@linkcode NeedsRebuildError} (writing nothing) when a string
+ * column of the table on disk is too narrow. Returns the table as it now is
+ * on disk.
+ */
+export function appendInPlace(
+  storePath: string,
+  rows: DirectAppend,
+  options: CheckpointOptions,
+): FrameTable {
+  closeKept(storePath);
+  return updateInPlace(storePath, (file) => {
+    let layout: FrameTable;
+    if (exists(file, `/${rows.table}`)) {
+      layout = describeFrameTable(file, rows.table);
+      if (!sameLayout(layout, rows.layout) && !fits(rows.layout, layout)) {
+        throw new NeedsRebuildError(storePath, rows.table);
+      }
+    } else {
+      if (rows.start !== 0) {
+        throw new StoreFileError(
+          storePath,
+          `Cannot append to ${storePath}: table "${rows.table}" is missing but the journal ` +
+            `continues it from row ${rows.start}`,
+        );
+      }
+      layout = createFrameTable(
+        file,
+        rows.table,
+        columnsOf(rows.layout),
+        { [COX_DATA]: options.coxData(rows.table, rows.schema) },
+        options.chunkRows(rows.schema, rows.count),
+      );
+    }
+    const start = layout.nrows;
+    if (start !== rows.start) {
+      warn(
+        `table "${rows.table}" of ${storePath} holds ${start} rows where ${rows.start} were expected: ` +
+          `rows ${Math.min(start, rows.start)}..${
+            Math.max(start, rows.start) - 1
+          } were ${
+            start > rows.start ? "written by another writer" : "missing"
+          }; our ${rows.count} rows go after them, at rows ${start}..${
+            start + rows.count - 1
+          }`,
+      );
+    }
+    appendRowsWith(
+      file,
+      layout,
+      rows.count,
+      (out, from) => rows.fill(layout, out, from, start + from),
+    );
+    return layout;
+  }, { appendPiece: BULK_WRITE_PIECE });
 }
 
 /** Creates an empty `store.h5` by the same write, check and rename. */

@@ -10,6 +10,7 @@ import {
   checkValue,
   type ColumnKind,
   describe,
+  MAX_STR_BYTES,
   type NumpyType,
   type Schema,
   type ValueOf,
@@ -173,6 +174,21 @@ function checkColumn(
         out[i] = serialize(column, kind, values[i]);
       }
     } else {
+      if (kind === "str" && Array.isArray(values)) {
+        // the common case in one tight loop: strings that need no change
+        // (well-formed, short enough), or null; the first other value is
+        // checked (and named) by checkValue below
+        const strings = values as readonly unknown[];
+        for (; i < n; i++) {
+          const value = strings[i];
+          if (value === null) continue;
+          if (
+            typeof value !== "string" || value.length * 3 > MAX_STR_BYTES ||
+            !value.isWellFormed()
+          ) break;
+        }
+        if (i === n) return values as Cell[];
+      }
       for (; i < n; i++) {
         const value = values[i];
         const cell = checkValue(table, column, kind, value, numpy) as Cell;

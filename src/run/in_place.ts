@@ -349,6 +349,12 @@ export function rollBack(storePath: string): boolean {
 export interface UpdateOptions {
   /** Longest wait for the exclusive lock, in ms (default 200). */
   lockWaitMs?: number;
+  /**
+   * Bytes per write of what HDF5 writes past the file's old end (default
+   * a page, see `pagedWrite`); a bulk append's whole chunks take larger
+   * pieces, fewer system calls.
+   */
+  appendPiece?: number;
 }
 
 /** What an in-place update wrote, for accounting. */
@@ -433,6 +439,7 @@ export function updateInPlace<T>(
         diskEnd = length;
         return false;
       },
+      piece: options.appendPiece,
     });
     let value: T;
     try {

@@ -38,9 +38,11 @@ import {
   withHdf5,
 } from "../h5/store_file.ts";
 import {
+  appendInPlace,
   checkpoint,
   COX_DATA,
   createStoreFile,
+  NeedsRebuildError,
   PartialCheckpointError,
   removeCheckpointLeftovers,
 } from "./checkpoint.ts";
@@ -1163,14 +1165,13 @@ export class Store {
 
   /**
    * One journal batch of `cells` (schema order), its first row numbered
-   * `start`, packed straight into its record (whose bytes `alloc` gives).
+   * `start`, packed straight into its record.
    */
   #batch(
     table: Table,
     layout: RowLayout,
     cells: readonly CellColumn[],
     start: number,
-    alloc?: (size: number) => Uint8Array,
   ): JournalBatch {
     const ordered = reorder(
       cells as Cell[][],
@@ -1187,7 +1188,6 @@ export class Store {
         layout: { rowSize, indexOffset, columns },
       },
       (rows) => encodeRows(layout, ordered, start, rows),
-      alloc,
     );
   }
 
@@ -1221,75 +1221,115 @@ export class Store {
   }
 
   /**
-   * `table.appendColumns`: the pending rows first, then the columns in
-   * batches of `APPEND_SLICE_ROWS` rows, journaled (one sync) and brought
-   * into `store.h5` every `APPEND_GROUP_BYTES`, so memory stays bounded
-   * whatever the length. When a group cannot be journaled, the groups
-   * before it stay appended and the error says how many rows they hold.
-   * A group's records are packed in one buffer, used again by the next
-   * group once the group is in `store.h5` (fresh memory costs a page fault
-   * a page, and the collector's time).
+   * `table.appendColumns`: the pending rows first (journaled and brought
+   * into `store.h5`), then the columns, straight into `store.h5` in one
+   * in-place update (`appendInPlace`: the rows are written once, and are in
+   * `store.h5`, synced, when it returns). When that cannot be done (the
+   * journal still holds rows, another process has the file open, a string
+   * column must widen, or any failure, which leaves the file as it was),
+   * the rows go through the journal instead (`#journalColumns`), and once a
+   * journaled group has widened the table the rest is tried in place again.
    */
   #appendColumns(table: Table, cells: CellColumn[], count: number): void {
     this.#writePending();
+    let direct = true;
+    try {
+      this.#applyJournal(false);
+    } catch {
+      direct = false; // the journal path meets the same error, and reports it as before
+    }
     const layout = this.#layoutFor(table, widestOfCells(cells));
-    const arenaSize = Math.min(
-      count * layout.rowSize,
-      APPEND_GROUP_BYTES + APPEND_SLICE_ROWS * layout.rowSize,
-    ) + (64 << 10);
-    let arena: Uint8Array | null = null;
-    let used = 0;
-    /** Whether the arena holds an earlier group's bytes (a new one is zeroed). */
-    let reused = false;
-    const alloc = (size: number): Uint8Array => {
-      if (arena === null) {
-        arena = new Uint8Array(arenaSize);
-        reused = false;
-      }
-      if (used + size > arena.length) return new Uint8Array(size);
-      const bytes = arena.subarray(used, used + size);
-      if (reused) bytes.fill(0);
-      used += size;
-      return bytes;
-    };
     let done = 0;
     while (done < count) {
-      const group: JournalBatch[] = [];
-      let bytes = 0;
-      let start = table.storedRows;
-      let end = done;
-      while (end < count && bytes < APPEND_GROUP_BYTES) {
-        const to = Math.min(count, end + APPEND_SLICE_ROWS);
-        const slice = cells.map((c) => sliceOf(c, end, to));
-        const batch = this.#batch(table, layout, slice, start, alloc);
-        group.push(batch);
-        bytes += batch.bytes.length;
-        start += to - end;
-        end = to;
+      if (direct && this.#unapplied.length === 0) {
+        try {
+          this.#appendDirect(table, layout, cells, done, count);
+          return;
+        } catch (error) {
+          // the file is as it was: the journal takes the rows (and, for a
+          // narrow column, widens it with the first group)
+          if (!(error instanceof NeedsRebuildError)) direct = false;
+        }
       }
-      try {
-        this.#journal!.append(group);
-      } catch (error) {
-        const E = (error as Error).constructor as ErrorConstructor;
-        throw new E(
-          `${(error as Error).message}` +
-            (done > 0
-              ? `; the first ${done} of the ${count} rows given to appendColumns of table "${table.name}" ` +
-                `are appended, the rest are not`
-              : `; none of the ${count} rows given to appendColumns of table "${table.name}" is appended`),
-          { cause: error },
-        );
-      }
-      table.markAppended(end - done);
-      this.#unapplied.push(...group);
-      done = end;
-      this.#applyJournal(false);
-      // the group's batches are let go once in store.h5: their buffer serves the next
-      if (this.#unapplied.length === 0) {
-        used = 0;
-        reused = true;
-      } else arena = null;
+      done = this.#journalColumns(table, layout, cells, done, count);
     }
+  }
+
+  /** Rows `[from, count)` of `cells` straight into `store.h5` (`appendInPlace`). */
+  #appendDirect(
+    table: Table,
+    layout: RowLayout,
+    cells: CellColumn[],
+    from: number,
+    count: number,
+  ): void {
+    const names = Object.keys(table.schema);
+    let packedFor: RowLayout | null = null;
+    let ordered: Cell[][] = [];
+    const written = appendInPlace(this.storePath, {
+      table: table.name,
+      schema: { ...table.schema },
+      layout,
+      count: count - from,
+      start: table.storedRows,
+      fill: (into, out, at, index) => {
+        if (packedFor !== into) {
+          ordered = reorder(cells as Cell[][], names, columnNames(into));
+          packedFor = into;
+        }
+        encodeRows(into, ordered, index, out, from + at);
+      },
+    }, CHECKPOINT_OPTIONS);
+    this.#fileLayouts.set(table.name, written);
+    this.#writeLayouts.set(table.name, written);
+    this.#inFile.add(table.name);
+    table.setStoredRows(written.nrows);
+  }
+
+  /**
+   * One group of rows of `cells` from `done` (up to `APPEND_GROUP_BYTES`, in
+   * batches of `APPEND_SLICE_ROWS`) journaled with one sync, then brought
+   * into `store.h5`; returns the rows done. When the group cannot be
+   * journaled, the groups before it stay appended and the error says how
+   * many rows they hold.
+   */
+  #journalColumns(
+    table: Table,
+    layout: RowLayout,
+    cells: CellColumn[],
+    done: number,
+    count: number,
+  ): number {
+    const group: JournalBatch[] = [];
+    let bytes = 0;
+    let start = table.storedRows;
+    let end = done;
+    while (end < count && bytes < APPEND_GROUP_BYTES) {
+      const to = Math.min(count, end + APPEND_SLICE_ROWS);
+      const slice = cells.map((c) => sliceOf(c, end, to));
+      const batch = this.#batch(table, layout, slice, start);
+      group.push(batch);
+      bytes += batch.bytes.length;
+      start += to - end;
+      end = to;
+    }
+    try {
+      this.#journal!.append(group);
+    } catch (error) {
+      const E = (error as Error).constructor as ErrorConstructor;
+      throw new E(
+        `${(error as Error).message}` +
+          (done > 0
+            ? `; the first ${done} of the ${count} rows given to appendColumns of table "${table.name}" ` +
+              `are appended, the rest are not`
+            : `; none of the ${count} rows given to appendColumns of table "${table.name}" is appended`),
+        { cause: error },
+      );
+    }
+    table.markAppended(end - done);
+    this.#unapplied.push(...group);
+    this.#applyJournal(false);
+    return end;
   }
 
   /**
