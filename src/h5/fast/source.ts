@@ -263,13 +263,13 @@ export class Source {
 /** Little-endian reading of a byte range, with every read bounded by the range. */
 export class Cursor {
   readonly bytes: Uint8Array;
-  readonly view: DataView;
   pos: number;
   readonly what: string;
 
   constructor(bytes: Uint8Array, what: string, pos = 0) {
+    // no DataView: a cursor is made per structure read, and little-endian
+    // fields are a few byte reads
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = pos;
     this.what = what;
   }
@@ -298,16 +298,16 @@ export class Cursor {
 
   u16(): number {
     this.need(2);
-    const v = this.view.getUint16(this.pos, true);
-    this.pos += 2;
-    return v;
+    const b = this.bytes, p = this.pos;
+    this.pos = p + 2;
+    return b[p] | (b[p + 1] << 8);
   }
 
   u32(): number {
     this.need(4);
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
+    const b = this.bytes, p = this.pos;
+    this.pos = p + 4;
+    return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 0x1000000;
   }
 
   /** An unsigned integer of `n` bytes (1..8); all ones is returned as -1 (HDF5's "undefined"). */
