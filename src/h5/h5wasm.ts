@@ -171,11 +171,16 @@ async function usePackagePlugins(m: RawModule): Promise<void> {
   while (m.get_plugin_search_paths().length > 0) {
     m.remove_plugin_search_path(0);
   }
-  const { base_url } = await import("npm:h5wasm-plugins@0.2.1") as {
-    base_url: string;
-  };
-  if (base_url.startsWith("file:")) {
-    m.insert_plugin_search_path(fileURLToPath(`${base_url}/plugins`), 0);
+  // the plugins are optional: without them such filters are errors naming them
+  try {
+    const { base_url } = await import(
+      "npm:h5wasm-plugins@0.2.1/index.mjs"
+    ) as { base_url: string };
+    if (base_url.startsWith("file:")) {
+      m.insert_plugin_search_path(fileURLToPath(`${base_url}/plugins`), 0);
+    }
+  } catch {
+    // not installable here: HDF5's own filters only
   }
 }
 
