@@ -228,6 +228,7 @@ export class Api {
         this.#visible(r, namer)
       )
         .length,
+      expected: this.sweep.expected,
       runs,
     });
   }

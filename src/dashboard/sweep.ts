@@ -210,6 +210,8 @@ export class Sweep {
   version = 0;
   /** Requests being answered (set by the server): a pass lets them go first. */
   answering = 0;
+  /** Run folders the last pass found (read or still to be read): pages size charts by it. */
+  expected = 0;
   /** Whether the first pass over the sweep is still under way. */
   loading = true;
   /** Settles when the first pass has finished. */
@@ -410,6 +412,7 @@ export class Sweep {
 
   async #pass(): Promise<void> {
     const names = this.#folderNames();
+    this.expected = names.length;
     let yielded = performance.now();
     for (const name of names) {
       if (this.#closed) return;

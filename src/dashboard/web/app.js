@@ -28,6 +28,8 @@ const MAX_LINES = 2000;
 const state = {
   version: -1,
   loading: true,
+  /** Runs the sweep holds, read or not yet read by the server (charts are sized by it). */
+  total: 0,
   metadataTable: "metadata",
   columns: [], // [{name, kind}]
   series: [], // [{key, xs}]
@@ -301,7 +303,10 @@ async function ensureData(key, runs) {
     entry = {
       x,
       logX: state.logX,
-      width: columnsFor(runs.length),
+      // sized for every run of the sweep (and the filter's charted runs), not
+      // only those read so far: while the server still reads, a chart made for
+      // the first runs would fetch and draw every later run at full width
+      width: columnsFor(Math.max(runs.length, state.total)),
       runs: new Map(),
     };
     state.data.set(key, entry);
@@ -764,6 +769,7 @@ function merge(answer) {
   }
   state.version = answer.version;
   state.loading = answer.loading === true;
+  state.total = Math.max(answer.expected ?? 0, answer.total ?? 0);
   return { changed, newSeries };
 }
 
