@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "./path.ts";
 import { type DataFrame, dataFrame } from "./data_frame.ts";
 import { type Cell, decodeColumn, type FrameTable } from "./h5/frame_table.ts";
 import { OBJECT, PICKLE, type Schema } from "./schema.ts";

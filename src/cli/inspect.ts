@@ -5,7 +5,7 @@
  * @module
  */
 
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "../path.ts";
 import { CollectionReader } from "../reader.ts";
 import { renderFrame } from "../render.ts";
 import { Store, STORE_BASENAME } from "../run/store.ts";

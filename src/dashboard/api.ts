@@ -228,6 +228,7 @@ export class Api {
         this.#visible(r, namer)
       )
         .length,
+      expected: this.sweep.expected,
       runs,
     });
   }
@@ -255,8 +256,34 @@ export class Api {
     return stats;
   }
 
-  /** `POST /api/series`. */
+  /**
+   * `POST /api/series`: `{key, x, width, logX, runs}`, or `{batch: [...]}`
+   * of such requests answered at once (a page syncs every chart in view
+   * with one request); each part of the answer names its request (`r`).
+   */
   series(body: unknown): Response {
+    const batch = (body as { batch?: unknown })?.batch;
+    const requests = Array.isArray(batch) ? batch.slice(0, 256) : [body];
+    const namer = this.#currentNamer();
+    const parts: SeriesPart[] = [];
+    let runsLeft = 20000;
+    requests.forEach((req, r) => {
+      runsLeft -= this.#seriesParts(req, r, namer, parts, runsLeft);
+    });
+    return new Response(
+      encodeSeries(parts, Array.isArray(batch)) as Uint8Array<ArrayBuffer>,
+      { headers: { "content-type": "application/octet-stream" } },
+    );
+  }
+
+  /** The downsampled parts of one series request (request `r` of a batch); returns how many runs it named. */
+  #seriesParts(
+    body: unknown,
+    r: number,
+    namer: RunNamer,
+    parts: SeriesPart[],
+    runsLeft: number,
+  ): number {
     const req = body as {
       key?: unknown;
       x?: unknown;
@@ -273,17 +300,8 @@ export class Api {
     );
     const x = typeof req.x === "string" ? req.x : "index";
     const logX = req.logX === true;
-    const namer = this.#currentNamer();
-    const parts: {
-      id: string;
-      total: number;
-      from: number;
-      idx: Uint32Array;
-      xs: ArrayLike<number>;
-      ys: ArrayLike<number>;
-      shift: number;
-    }[] = [];
-    for (const entry of req.runs.slice(0, 20000)) {
+    const entries = req.runs.slice(0, Math.max(0, runsLeft));
+    for (const entry of entries) {
       if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
       const run = this.sweep.runs.get(entry[0]);
       if (run === undefined || !this.#visible(run, namer)) continue;
@@ -296,6 +314,7 @@ export class Api {
       );
       const idx = downsampleIndexes(cols.x, cols.y, from, total, width, logX);
       parts.push({
+        r,
         id: run.id,
         total,
         from,
@@ -305,9 +324,7 @@ export class Api {
         shift: cols.shift,
       });
     }
-    return new Response(encodeSeries(parts) as Uint8Array<ArrayBuffer>, {
-      headers: { "content-type": "application/octet-stream" },
-    });
+    return entries.length;
   }
 
   /** `GET /api/run?id=`. */
@@ -504,30 +521,37 @@ function indexes(n: number): Float64Array {
   return indexCache.subarray(0, n);
 }
 
+/** One run's points in an answer of `/api/series`. */
+export interface SeriesPart {
+  /** Which request of a batch it answers. */
+  r: number;
+  id: string;
+  total: number;
+  from: number;
+  /** Indexes of the points kept. */
+  idx: Uint32Array;
+  xs: ArrayLike<number>;
+  ys: ArrayLike<number>;
+  /** Subtracted from each x (relative time). */
+  shift: number;
+}
+
 /**
  * The binary answer of `/api/series`: a little-endian u32 byte length, that
- * many bytes of JSON (`[{id, total, from, n}, ...]`), padding to 8 bytes, then
- * per run `n` float64 x values followed by `n` float64 y values (NaN for a
- * missing value).
+ * many bytes of JSON (`[{id, total, from, n}, ...]`, with `r`, the request's
+ * place, for a batch), padding to 8 bytes, then per run `n` float64 x values
+ * followed by `n` float64 y values (NaN for a missing value).
  */
 export function encodeSeries(
-  parts: {
-    id: string;
-    total: number;
-    from: number;
-    idx: Uint32Array;
-    xs: ArrayLike<number>;
-    ys: ArrayLike<number>;
-    shift: number;
-  }[],
+  parts: SeriesPart[],
+  batch = false,
 ): Uint8Array {
   const head = new TextEncoder().encode(JSON.stringify(
-    parts.map((p) => ({
-      id: p.id,
-      total: p.total,
-      from: p.from,
-      n: p.idx.length,
-    })),
+    parts.map((p) =>
+      batch
+        ? { r: p.r, id: p.id, total: p.total, from: p.from, n: p.idx.length }
+        : { id: p.id, total: p.total, from: p.from, n: p.idx.length }
+    ),
   ));
   const start = Math.ceil((4 + head.length) / 8) * 8;
   const points = parts.reduce((n, p) => n + p.idx.length, 0);

@@ -18,11 +18,31 @@ export class Growable {
   /** Appends one value. */
   push(value: number): void {
     if (this.length === this.#data.length) {
-      const next = new Float64Array(this.#data.length * 2);
+      const next = new Float64Array(Math.max(16, this.#data.length * 2));
       next.set(this.#data);
       this.#data = next;
     }
     this.#data[this.length++] = value;
+  }
+
+  /** A column holding `values` (kept, not copied: the caller gives them up). */
+  static adopt(values: Float64Array): Growable {
+    const g = new Growable(0);
+    g.#data = values;
+    g.length = values.length;
+    return g;
+  }
+
+  /** Appends values. */
+  append(values: Float64Array): void {
+    const need = this.length + values.length;
+    if (need > this.#data.length) {
+      const next = new Float64Array(Math.max(need, this.#data.length * 2));
+      next.set(this.#data.subarray(0, this.length));
+      this.#data = next;
+    }
+    this.#data.set(values, this.length);
+    this.length = need;
   }
 
   /** The values held (a view: valid until the next push). */

@@ -19,7 +19,13 @@
  */
 
 import { join } from "node:path";
-import type { Cell, StoredKind } from "../h5/frame_table.ts";
+import {
+  type Cell,
+  type ColumnSlot,
+  decodeColumn,
+  type FrameTable,
+  type StoredKind,
+} from "../h5/frame_table.ts";
 import { columnNames, reorder } from "../h5/layout.ts";
 import { withTableFile } from "../h5/table_file.ts";
 import { COX_DATA } from "../run/checkpoint.ts";
@@ -35,8 +41,32 @@ export interface NewRows {
   nrows: number;
   /** Row number of the first row in `columns`. */
   start: number;
-  /** The cells of rows `[start, nrows)`, by column (empty for a table with no numeric column). */
-  columns: Record<string, Cell[]>;
+  /**
+   * Rows `[start, nrows)` by column: every column of the metadata table as
+   * cells, only the numeric columns of other tables, as numbers (bools 0/1).
+   */
+  columns: Record<string, Cell[] | Float64Array>;
+}
+
+/** Cells of ints and bools, decoded before they become numbers. */
+let cellScratch: Cell[] = [];
+
+/** Column `slot` of `count` raw rows as numbers (bools as 0/1, big ints rounded). */
+function numbersOf(
+  layout: FrameTable,
+  slot: ColumnSlot,
+  bytes: Uint8Array,
+  count: number,
+): Float64Array {
+  const out = new Float64Array(count);
+  if (slot.encoding === "f8" || slot.encoding === "f4") {
+    decodeColumn(layout, slot, bytes, out, 0);
+    return out;
+  }
+  if (cellScratch.length < count) cellScratch = new Array(count).fill(0);
+  decodeColumn(layout, slot, bytes, cellScratch, 0);
+  for (let i = 0; i < count; i++) out[i] = Number(cellScratch[i]);
+  return out;
 }
 
 /** What the caller holds of a table: its row count and schema. */
@@ -51,6 +81,16 @@ function sizeOf(path: string): number {
   } catch {
     return 0;
   }
+}
+
+/** Whether folder `dir` holds an entry `name` (without the exception a stat of a missing file costs). */
+function listed(dir: string, name: string): boolean {
+  try {
+    for (const e of Deno.readDirSync(dir)) if (e.name === name) return true;
+  } catch {
+    return true; // cannot tell: the caller looks
+  }
+  return false;
 }
 
 function numericKind(kind: string): boolean {
@@ -81,14 +121,25 @@ export function readNewRows(
   runPath: string,
   held: ReadonlyMap<string, HeldTable>,
   metadataTable: string,
+  files?: ReadonlyMap<string, unknown>,
 ): Map<string, NewRows> | null {
   const storePath = join(runPath, STORE_BASENAME);
-  // rows only in the journal, or an update to undo: Store.open applies its rules
-  if (sizeOf(storePath + JOURNAL_SUFFIX) > 0) return null;
+  const journal = STORE_BASENAME + JOURNAL_SUFFIX;
+  const undo = STORE_BASENAME + UNDO_SUFFIX;
+  // rows only in the journal, or an update to undo: Store.open applies its
+  // rules (`files`, the run folder's listing if given, saves looking for a
+  // journal that is not there)
+  if (
+    (files === undefined || files.has(journal)) &&
+    sizeOf(join(runPath, journal)) > 0
+  ) return null;
   if (sizeOf(storePath) === 0) return null;
   try {
     return underReadLock(storePath, () => {
-      if (sizeOf(storePath + UNDO_SUFFIX) > 0) return null;
+      // listed again under the lock: an update cut short leaves its undo log
+      if (listed(runPath, undo) && sizeOf(join(runPath, undo)) > 0) {
+        return null;
+      }
       return withTableFile(storePath, (file) => {
         if (file.reader !== "fast") return null;
         const out = new Map<string, NewRows>();
@@ -119,14 +170,22 @@ export function readNewRows(
           const count = isMetadata || Object.values(schema).some(numericKind)
             ? nrows - start
             : 0;
-          const columns: Record<string, Cell[]> = {};
-          if (count > 0) {
+          const columns: Record<string, Cell[] | Float64Array> = {};
+          if (count > 0 && isMetadata) {
             const cells = reorder(
               file.readColumns(layout, start, count),
               names,
               wanted,
             );
             wanted.forEach((c, i) => columns[c] = cells[i]);
+          } else if (count > 0) {
+            // only the numeric columns, decoded straight from the raw rows
+            const bytes = file.readRaw(layout, start, count);
+            for (const slot of layout.columns) {
+              if (numericKind(schema[slot.name])) {
+                columns[slot.name] = numbersOf(layout, slot, bytes, count);
+              }
+            }
           }
           out.set(key, { schema, nrows, start, columns });
         }

@@ -17,7 +17,12 @@
  */
 
 import { join } from "node:path";
-import { Store, STORE_BASENAME, TENSORBOARD_DIR } from "../run/store.ts";
+import {
+  JOURNAL_SUFFIX,
+  Store,
+  STORE_BASENAME,
+  TENSORBOARD_DIR,
+} from "../run/store.ts";
 import { firstRow } from "../sweep/decoded_run.ts";
 import {
   type EventRecord,
@@ -25,6 +30,7 @@ import {
   readEvents,
 } from "../tensorboard/read_events.ts";
 import type { Schema } from "../schema.ts";
+import { newScalarColumns, readScalars } from "./scalars.ts";
 import { Growable, type SeriesColumns } from "./series.ts";
 import { readNewRows } from "./store_rows.ts";
 
@@ -44,6 +50,8 @@ interface EventFileState {
   stamp: string;
   /** Set when the file could not be read past `offset` (shown, retried when it changes). */
   error?: string;
+  /** Whether it is a link (followed only when it stays inside the run). */
+  link: boolean;
 }
 
 /** What the dashboard knows of one run. */
@@ -95,7 +103,14 @@ export class RunState {
       state = { schema, nrows: 0, numeric: new Map() };
       for (const [column, kind] of Object.entries(schema)) {
         if (kind === "int" || kind === "float" || kind === "bool") {
-          state.numeric.set(column, new Growable(Math.max(16, nrows)));
+          const cells = columns[column];
+          // numbers of every row, made for this: kept as they are
+          const whole = start === 0 && cells instanceof Float64Array &&
+            cells.length === nrows;
+          state.numeric.set(
+            column,
+            whole ? Growable.adopt(cells) : new Growable(Math.max(16, nrows)),
+          );
         }
       }
       this.tables.set(name, state);
@@ -106,38 +121,18 @@ export class RunState {
       );
     }
     for (const [column, values] of state.numeric) {
+      if (values.length === nrows) continue; // adopted above
       const cells = columns[column];
+      if (cells instanceof Float64Array) {
+        values.append(cells.subarray(state.nrows - start, nrows - start));
+        continue;
+      }
       for (let r = state.nrows; r < nrows; r++) {
         values.push(Number(cells[r - start]));
       }
     }
     state.nrows = nrows;
     return true;
-  }
-
-  /** Appends the scalars of events read from an event file. */
-  applyEvents(events: EventRecord[]): boolean {
-    let changed = false;
-    for (const e of events) {
-      if (e.summary === undefined) continue;
-      for (const v of e.summary) {
-        if (v.simpleValue === undefined) continue;
-        let s = this.tags.get(v.tag);
-        if (s === undefined) {
-          s = {
-            y: new Growable(),
-            x: { step: new Growable(), wall: new Growable() },
-          };
-          this.tags.set(v.tag, s);
-        }
-        s.y.push(v.simpleValue);
-        s.x.step.push(Number(e.step));
-        s.x.wall.push(e.wallTime);
-        if (!(e.wallTime >= this.firstWall)) this.firstWall = e.wallTime;
-        changed = true;
-      }
-    }
-    return changed;
   }
 }
 
@@ -171,19 +166,6 @@ function inside(root: string, path: string): boolean {
   }
 }
 
-/**
- * Whether `path`, an entry of folder `parent`, lies inside it: an entry that
- * is not a link does (one lstat); a link is followed and checked.
- */
-function entryInside(parent: string, path: string): boolean {
-  try {
-    if (!Deno.lstatSync(path).isSymlink) return true;
-  } catch {
-    return false;
-  }
-  return inside(parent, path);
-}
-
 /** How long a pass reads before it lets requests be answered. */
 const PASS_SLICE_MS = 25;
 /** The longest a pass waits for requests being answered, at each slice. */
@@ -210,6 +192,8 @@ export class Sweep {
   version = 0;
   /** Requests being answered (set by the server): a pass lets them go first. */
   answering = 0;
+  /** Run folders the last pass found (read or still to be read): pages size charts by it. */
+  expected = 0;
   /** Whether the first pass over the sweep is still under way. */
   loading = true;
   /** Settles when the first pass has finished. */
@@ -224,6 +208,8 @@ export class Sweep {
   #busy = new Map<string, Promise<void>>();
   #watcher: Deno.FsWatcher | null = null;
   #closed = false;
+  /** Entries of the sweep folder that are links (followed only when they stay inside it). */
+  #links = new Set<string>();
 
   constructor(dir: string, options: SweepOptions = {}) {
     this.dir = dir;
@@ -395,36 +381,50 @@ export class Sweep {
   /** The sweep folder's sub-folders that may be runs (snapshot copies of a run left out), sorted. */
   #folderNames(): string[] {
     let names: string[];
+    let entries: Deno.DirEntry[];
     try {
-      names = [...Deno.readDirSync(this.dir)].filter((e) =>
+      entries = [...Deno.readDirSync(this.dir)].filter((e) =>
         e.isDirectory || e.isSymlink
-      ).map((e) => e.name);
+      );
+      names = entries.map((e) => e.name);
     } catch {
       return []; // the folder itself went away: keep what is shown
     }
     const all = new Set(names);
+    this.#links = new Set(
+      [...entries].filter((e) => e.isSymlink).map((e) => e.name),
+    );
     return names.filter((n) =>
       !(n.endsWith("_snapshot") && all.has(n.slice(0, -"_snapshot".length)))
     ).sort();
   }
 
+  /**
+   * Reads every run's store, then every run's event files: the runs table
+   * (metadata and the tables' figures) is whole after the first half, and
+   * the pages show it while the scalars are read.
+   */
   async #pass(): Promise<void> {
     const names = this.#folderNames();
+    this.expected = names.length;
     let yielded = performance.now();
-    for (const name of names) {
-      if (this.#closed) return;
-      await this.#readRun(name);
-      // let the server answer requests (and show what is read) during a long
-      // pass: requests under way go first, for a while
-      if (performance.now() - yielded > PASS_SLICE_MS) {
-        this.#notify();
-        for (const f of this.#progress) f();
-        const until = performance.now() + MAX_DEFER_MS;
-        do {
-          await new Promise((r) => setTimeout(r, 0));
-        } while (this.answering > 0 && performance.now() < until);
-        yielded = performance.now();
+    for (const part of ["store", "events"] as const) {
+      for (const name of names) {
+        if (this.#closed) return;
+        await this.#readRun(name, part);
+        // let the server answer requests (and show what is read) during a
+        // long pass: requests under way go first, for a while
+        if (performance.now() - yielded > PASS_SLICE_MS) {
+          this.#notify();
+          for (const f of this.#progress) f();
+          const until = performance.now() + MAX_DEFER_MS;
+          do {
+            await new Promise((r) => setTimeout(r, 0));
+          } while (this.answering > 0 && performance.now() < until);
+          yielded = performance.now();
+        }
       }
+      if (part === "store") this.#sortRuns();
     }
     this.#sortRuns();
   }
@@ -447,32 +447,42 @@ export class Sweep {
     for (const [k, v] of all) this.runs.set(k, v);
   }
 
-  /** Reads one run folder (after any read of it under way). */
-  #readRun(name: string): Promise<void> {
+  /** Reads one run folder, its store, its event files or both (after any read of it under way). */
+  #readRun(
+    name: string,
+    part: "store" | "events" | "both" = "both",
+  ): Promise<void> {
     const before = this.#busy.get(name);
     const next = before === undefined
-      ? this.#readRunNow(name)
-      : before.then(() => this.#readRunNow(name));
+      ? this.#readRunNow(name, part)
+      : before.then(() => this.#readRunNow(name, part));
     this.#busy.set(name, next);
     return next.finally(() => {
       if (this.#busy.get(name) === next) this.#busy.delete(name);
     });
   }
 
-  async #readRunNow(name: string): Promise<void> {
+  async #readRunNow(
+    name: string,
+    part: "store" | "events" | "both",
+  ): Promise<void> {
     const path = join(this.dir, name);
+    // one listing says which of the run's files there are (a stat of a
+    // missing file throws, and throwing costs ten times a listing)
+    const files = listing(path);
+    if (files === null) return; // gone: keep what is shown
     if (!this.runs.has(name)) {
-      if (!isRunFolder(path)) return;
+      if (!files.has(STORE_BASENAME) && !files.has(TENSORBOARD_DIR)) return;
       this.runs.set(name, new RunState(name));
     }
     const run = this.runs.get(name)!;
     const before = run.version;
     try {
-      if (!entryInside(this.root, path)) {
+      if (this.#links.has(name) && !inside(this.root, path)) {
         this.#mark(run, "the run folder links outside the sweep");
       } else {
-        await this.#readStore(run, path);
-        this.#readEventFiles(run, path);
+        if (part !== "events") await this.#readStore(run, path, files);
+        if (part !== "store") this.#readEventFiles(run, path, files);
       }
     } catch (error) {
       this.#mark(run, message(error));
@@ -486,70 +496,103 @@ export class Sweep {
     run.version++;
   }
 
-  async #readStore(run: RunState, path: string): Promise<void> {
+  async #readStore(
+    run: RunState,
+    path: string,
+    files: Listing,
+  ): Promise<void> {
     const storePath = join(path, STORE_BASENAME);
-    const stamp = `${stampOf(storePath)}|${stampOf(`${storePath}.journal`)}`;
+    const journal = `${STORE_BASENAME}${JOURNAL_SUFFIX}`;
+    const stamp = `${files.has(STORE_BASENAME) ? stampOf(storePath) : "-"}|${
+      files.has(journal) ? stampOf(join(path, journal)) : "-"
+    }`;
     if (stamp === run.storeStamp) return;
     run.storeStamp = stamp;
     if (stamp.startsWith("-|")) return; // no store.h5 (yet)
-    if (!entryInside(path, storePath)) {
+    if (files.get(STORE_BASENAME)!.isSymlink && !inside(path, storePath)) {
       throw new Error(`${STORE_BASENAME} links outside the run`);
     }
-    const changed = readNewStoreRows(path, run, this.metadataTable) ??
+    const changed = readNewStoreRows(path, run, this.metadataTable, files) ??
       await readStoreTables(this.dir, run, this.metadataTable);
     if (run.broken !== null) run.broken = null;
     if (changed) run.version++;
   }
 
-  #readEventFiles(run: RunState, path: string): void {
+  #readEventFiles(run: RunState, path: string, files: Listing): void {
+    const entry = files.get(TENSORBOARD_DIR);
+    if (entry === undefined) return; // no tensorboard/ folder
     const dir = join(path, TENSORBOARD_DIR);
-    const dirStamp = stampOf(dir);
-    if (dirStamp === "-") return; // no tensorboard/ folder
-    if (!entryInside(path, dir)) {
+    if (entry.isSymlink && !inside(path, dir)) {
       throw new Error(`${TENSORBOARD_DIR}/ links outside the run`);
     }
+    const dirStamp = stampOf(dir);
+    if (dirStamp === "-") return;
     // a new file changes the folder's mtime: list it only then
-    let files: string[];
-    if (dirStamp === run.tensorboardStamp) {
-      files = [...run.eventFiles.keys()];
-    } else {
-      let entries: Deno.DirEntry[];
-      try {
-        entries = [...Deno.readDirSync(dir)];
-      } catch {
-        return;
-      }
+    if (dirStamp !== run.tensorboardStamp) {
+      const found = listing(dir);
+      if (found === null) return;
       run.tensorboardStamp = dirStamp;
-      files = entries.filter((e) =>
+      const names = [...found.values()].filter((e) =>
         (e.isFile || e.isSymlink) && isEventFileName(e.name)
-      ).map((e) => join(dir, e.name)).sort();
+      ).map((e) => e.name).sort();
+      for (const name of names) {
+        const file = join(dir, name);
+        if (!run.eventFiles.has(file)) {
+          run.eventFiles.set(file, {
+            offset: 0,
+            stamp: "",
+            link: found.get(name)!.isSymlink,
+          });
+        }
+      }
     }
-    for (const file of files) {
+    const stamps = new Map<string, string>();
+    for (const [file, state] of run.eventFiles) {
       const stamp = stampOf(file);
-      const state = run.eventFiles.get(file) ??
-        { offset: 0, stamp: "" };
-      if (state.stamp === stamp) continue;
+      if (stamp !== state.stamp) stamps.set(file, stamp);
+    }
+    if (stamps.size === 0) return;
+    const shrank = [...stamps].some(([file, stamp]) =>
+      Number(stamp.split(":")[0]) < run.eventFiles.get(file)!.offset
+    );
+    if (shrank) {
+      // a file replaced by a shorter one: read every file again
+      run.tags.clear();
+      run.firstWall = NaN;
+      for (const [file, state] of run.eventFiles) {
+        state.offset = 0;
+        stamps.set(file, stamps.get(file) ?? state.stamp);
+      }
+      run.version++;
+    }
+    const sink = (tag: string) => {
+      let s = run.tags.get(tag);
+      if (s === undefined) {
+        s = newScalarColumns();
+        run.tags.set(tag, s);
+      }
+      return s;
+    };
+    for (const [file, stamp] of stamps) {
+      const state = run.eventFiles.get(file)!;
       state.stamp = stamp;
-      run.eventFiles.set(file, state);
-      if (!entryInside(dir, file) || !inside(path, file)) {
+      if (stamp === "-") continue; // gone
+      if (state.link && !inside(dir, file)) {
         state.error = `${file.slice(path.length + 1)} links outside the run`;
         run.broken = state.error;
         run.version++;
         continue;
       }
-      const size = Number(stamp.split(":")[0]);
-      if (size < state.offset) {
-        // replaced by a shorter file: read every file again
-        run.tags.clear();
-        for (const s of run.eventFiles.values()) s.offset = 0;
-      }
       try {
-        const result = readEvents(file, {
-          startOffsets: { [file]: state.offset },
-        });
-        state.offset = result.files[0].end;
+        const read = readScalars(file, state.offset, sink);
+        state.offset = read.end;
         delete state.error;
-        if (run.applyEvents(result.events)) run.version++;
+        if (read.values > 0) {
+          if (!(read.firstWall >= run.firstWall)) {
+            run.firstWall = read.firstWall;
+          }
+          run.version++;
+        }
       } catch (error) {
         state.error = message(error);
         run.broken = `${file.slice(path.length + 1)}: ${state.error}`;
@@ -559,16 +602,18 @@ export class Sweep {
   }
 }
 
-function isRunFolder(path: string): boolean {
-  for (const name of [STORE_BASENAME, TENSORBOARD_DIR]) {
-    try {
-      Deno.statSync(join(path, name));
-      return true;
-    } catch {
-      // not this one
-    }
+/** A folder's entries by name. */
+type Listing = Map<string, Deno.DirEntry>;
+
+/** The entries of folder `path`, or null when it cannot be listed (gone, not a folder). */
+function listing(path: string): Listing | null {
+  try {
+    const out: Listing = new Map();
+    for (const e of Deno.readDirSync(path)) out.set(e.name, e);
+    return out;
+  } catch {
+    return null;
   }
-  return false;
 }
 
 /**
@@ -580,8 +625,9 @@ function readNewStoreRows(
   path: string,
   run: RunState,
   metadataTable: string,
+  files: ReadonlyMap<string, unknown>,
 ): boolean | null {
-  const read = readNewRows(path, run.tables, metadataTable);
+  const read = readNewRows(path, run.tables, metadataTable, files);
   if (read === null) return null;
   let changed = false;
   for (const [name, rows] of read) {

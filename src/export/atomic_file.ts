@@ -5,7 +5,7 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "../path.ts";
 
 /** A file being written; `commit()` puts it in place, `abort()` removes it. */
 export class AtomicFile {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { type ExportFormat, FORMAT_EXTENSIONS } from "./sink.ts";
 
 /** The partition column's name (a folder `exp_id=<id>` per run). */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { AtomicFile } from "./atomic_file.ts";
 import { MANIFEST_BASENAME } from "./layout.ts";
 import type { Schema } from "../schema.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { CollectionReader } from "../reader.ts";
 import { JOURNAL_SUFFIX, type Store, STORE_BASENAME } from "../run/store.ts";
 import type { Table } from "../run/table.ts";

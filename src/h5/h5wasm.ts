@@ -8,6 +8,7 @@
  */
 
 import type h5wasmModule from "npm:h5wasm@0.10.3/node";
+import { fileURLToPath } from "node:url";
 import { installFileRoutes } from "./file_routes.ts";
 
 /** The h5wasm high-level API (File, Group, Dataset). */
@@ -95,6 +96,9 @@ interface RawModule {
     libverHigh: number,
   ): bigint;
   H5F_ACC_RDWR: number;
+  get_plugin_search_paths(): string[];
+  insert_plugin_search_path(path: string, index: number): number;
+  remove_plugin_search_path(index: number): number;
   FS: EmscriptenFs & Parameters<typeof installFileRoutes>[0];
 }
 
@@ -145,12 +149,60 @@ export function loadH5(): Promise<void> {
   loaded ??= import("npm:h5wasm@0.10.3/node").then(async ({ default: api }) => {
     const m = await api.ready as unknown as RawModule;
     m.activate_throwing_error_handler();
+    await usePackagePlugins(m);
     installFileRoutes(m.FS);
     H5Api = api;
     raw = m;
     return m;
   });
   return loaded.then(() => undefined);
+}
+
+/**
+ * Makes HDF5 look for filter plugins (blosc, bzip2, lz4, zstd, ...) only in
+ * npm:h5wasm-plugins' own folder, read in place: h5wasm's node build maps
+ * Emscripten's file system onto the real one (NODERAWFS), so the plugins
+ * are never copied anywhere, and HDF5's default plugin folders (a build
+ * path and /usr/local/hdf5/lib/plugin) are dropped, so that a file naming an
+ * unknown filter makes HDF5 open nothing else. HDF5 loads a plugin only when
+ * a dataset needs its filter.
+ */
+async function usePackagePlugins(m: RawModule): Promise<void> {
+  while (m.get_plugin_search_paths().length > 0) {
+    m.remove_plugin_search_path(0);
+  }
+  // the plugins are optional: without them such filters are errors naming them
+  try {
+    const { base_url } = await import(
+      "npm:h5wasm-plugins@0.2.1/index.mjs"
+    ) as { base_url: string };
+    if (base_url.startsWith("file:")) {
+      m.insert_plugin_search_path(fileURLToPath(`${base_url}/plugins`), 0);
+    }
+  } catch {
+    // not installable here: HDF5's own filters only
+  }
+}
+
+/** HDF5's id of the blosc filter. */
+const H5Z_BLOSC = 32001;
+/** blosc's code for its zlib codec (the 7th of the filter's values). */
+const BLOSC_ZLIB = 4;
+
+/**
+ * Refuses, before HDF5 reads it, a dataset whose filter h5wasm-plugins
+ * cannot run: blosc with its zlib codec aborts wasm (the plugin needs zlib
+ * symbols h5wasm does not export).
+ */
+function checkDecodable(m: RawModule, file: H5File, path: string): void {
+  const blosc = m.get_dataset_filters(file.file_id, path).find((f) =>
+    f.id === H5Z_BLOSC
+  );
+  if (blosc !== undefined && blosc.cd_values[6] === BLOSC_ZLIB) {
+    throw new Error(
+      `Cannot read ${path} in ${file.filename}: its blosc filter (HDF5 filter ${H5Z_BLOSC}) uses the zlib codec, which h5wasm-plugins cannot decode`,
+    );
+  }
 }
 
 /** Whether h5wasm is loaded and ready (so that it can be used synchronously). */
@@ -189,6 +241,7 @@ export function readRows(
   const out = new Uint8Array(n);
   if (count === 0) return out;
   const m = module();
+  checkDecodable(m, file, path);
   const ptr = m._malloc(out.length);
   if (ptr === 0) {
     throw new RangeError(

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { dirname, isAbsolute, relative, sep } from "node:path";
+import { dirname, isAbsolute, relative, sep } from "../path.ts";
 import {
   H5Api,
   type H5File,

@@ -19,8 +19,23 @@
  * @module
  */
 
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { warn } from "../warn.ts";
+
+/**
+ * `node:worker_threads`' Worker, loaded when the watcher starts: importing a
+ * `node:` module at start-up starts Deno's Node layer (15 to 40 ms in every
+ * process, readers included), and the watcher must be startable
+ * synchronously, from a loop that never awaits.
+ */
+function nodeWorker(): typeof Worker {
+  const { process } = globalThis as unknown as {
+    process: {
+      getBuiltinModule(name: string): { Worker: typeof Worker };
+    };
+  };
+  return process.getBuiltinModule("node:worker_threads").Worker;
+}
 
 /** Something with buffered data to write before the process ends. */
 export interface Flushable {
@@ -90,7 +105,11 @@ function watchSignals(arm: boolean): void {
   if (watcher === null) {
     if (!arm) return;
     try {
-      watcher = new Worker(WATCHER, { eval: true, workerData: signalled });
+      const NodeWorker = nodeWorker();
+      watcher = new NodeWorker(WATCHER, {
+        eval: true,
+        workerData: signalled,
+      });
       watcher.unref();
     } catch (error) {
       warn(

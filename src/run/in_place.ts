@@ -24,10 +24,11 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname } from "../path.ts";
 import type { H5File } from "../h5/h5wasm.ts";
 import { pagedWrite, routeFile } from "../h5/file_routes.ts";
 import { StoreFileError, withHdf5 } from "../h5/store_file.ts";
+import { lendHandle } from "../h5/fast/source.ts";
 import { syncDir } from "./fs_sync.ts";
 import { crc32c } from "../tensorboard/crc32c.ts";
 import {
@@ -616,8 +617,15 @@ export function underReadLock<T>(
   try {
     // a writer holds the lock for milliseconds; Python writing holds it for
     // its whole session, when reading without it is all there is
-    if (file !== null) lockWithin(file, false, waitMs);
-    return body();
+    if (file === null) return body();
+    lockWithin(file, false, waitMs);
+    // the fast reader reads through this handle rather than open the file again
+    const unlend = lendHandle(storePath, file, 0);
+    try {
+      return body();
+    } finally {
+      unlend();
+    }
   } finally {
     file?.close();
   }

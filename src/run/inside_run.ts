@@ -16,7 +16,7 @@
  * @module
  */
 
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "../path.ts";
 
 /** A path inside a run that resolves outside it (or is a symlink where none may be). */
 export class OutsideRunError extends RangeError {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname } from "../path.ts";
 import type { ColumnSlot, RowLayout } from "../h5/frame_table.ts";
 import { syncDir } from "./fs_sync.ts";
 import { openInsideRun, readInsideRun, runOf } from "./inside_run.ts";

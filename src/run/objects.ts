@@ -8,7 +8,7 @@
  * @module
  */
 
-import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, sep } from "../path.ts";
 import {
   checkInsideRun,
   OutsideRunError,

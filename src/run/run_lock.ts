@@ -21,7 +21,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname } from "../path.ts";
 import { warn } from "../warn.ts";
 import { checkInsideRun, OutsideRunError } from "./inside_run.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "../path.ts";
 import {
   type Cell,
   decodeRows,
@@ -63,7 +63,7 @@ import {
 import type { CellColumn } from "./column_arrays.ts";
 import { RunLock } from "./run_lock.ts";
 import { patchFromUndo, readUndo } from "./undo_log.ts";
-import { patchReads } from "../h5/fast/source.ts";
+import { H5Unsupported, patchReads } from "../h5/fast/source.ts";
 import { h5Loaded } from "../h5/h5wasm.ts";
 import { exitIfSignalled, holdUntilExit, release } from "./exit_hooks.ts";
 import {
@@ -301,6 +301,22 @@ function hasUndoLog(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** What `#findTables` finds in a file: each cox table's schema, numpy types and row count. */
+interface FoundTables {
+  schemas: Map<string, Schema>;
+  numpy: Map<string, Record<string, NumpyType>>;
+  rows: Map<string, number>;
+}
+
+/** A table file that can read a table's structure ahead of its rows (the fast reader's). */
+type Preparable = TableFile & { prepare?(key: string): void };
+
+/** Whether opening failed only because the file needs h5wasm, not loaded yet. */
+function needsH5wasm(error: unknown): boolean {
+  return error instanceof StoreFileError &&
+    error.cause instanceof H5Unsupported;
 }
 
 /** The layout of table `name` in `file`, checked against its schema. */
@@ -573,32 +589,7 @@ export class Store {
       );
     }
     if (mode === "r") {
-      const entries = runEntries(store.path);
-      if (!listed(entries, store.storePath) || !exists(store.storePath)) {
-        throw new Deno.errors.NotFound(
-          `Cannot open ${store.storePath} read-only: no such file`,
-        );
-      }
-      // readers use the fast reader, and load h5wasm only for a file it does
-      // not handle or one with an in-place update to undo; a file the fast
-      // reader reads is not half-made, so only a failure asks
-      let half = false;
-      if (
-        listed(entries, store.storePath + UNDO_SUFFIX) &&
-        hasUndoLog(store.storePath)
-      ) {
-        await loadH5();
-        half = halfMade(store.storePath);
-      } else {
-        try {
-          await prepareRead(store.storePath);
-        } catch (error) {
-          if (!halfMade(store.storePath)) throw error;
-          half = true;
-        }
-      }
-      store.#load(half, entries);
-      store.#warnIfBehind(entries);
+      await store.#openForReading();
       return store;
     }
     await loadH5();
@@ -661,13 +652,7 @@ export class Store {
     half = false,
     entries: Set<string> | null = null,
   ): number {
-    const journal = listed(entries, this.journalPath)
-      ? readJournal(this.journalPath)
-      : { batches: [], end: 0 };
-    if (journal.damage) {
-      warn(`ignored the end of ${this.journalPath}: ${journal.damage}`);
-    }
-    this.#unapplied = journal.batches;
+    const journal = this.#readJournal(entries);
     if (this.mode === "r" && half) {
       warn(
         `${this.storePath} is empty (a writer died creating it): read as an empty run`,
@@ -683,37 +668,64 @@ export class Store {
       }
       return journal.end;
     }
-    const numpy = new Map<string, Record<string, NumpyType>>();
-    // a reader counts each table's rows while the file is open for its tables
-    const fileRows = new Map<string, number>();
-    const schemas = this.#readFile((file) => {
-      const found = new Map<string, Schema>();
-      for (const { key, cox } of file.findTables()) {
-        if (!cox) continue; // not a table cox wrote: cox skips it too
-        const data = file.attributes(`/${key}`).pickled(COX_DATA)!;
-        const schema = schemaFromCoxData(this.storePath, key, data);
-        found.set(key, schema);
-        numpy.set(key, numpyTypes(data));
-        this.#inFile.add(key);
-        if (this.mode === "r") {
-          try {
-            fileRows.set(
-              key,
-              describeChecked(this.storePath, file, key, schema).nrows,
-            );
-          } catch {
-            // a table that cannot be described says why when it is read
-          }
+    this.#addTables(this.#readFile((file) => this.#findTables(file)));
+    return journal.end;
+  }
+
+  /** Reads the journal when the run's listing (null: none) shows one. */
+  #readJournal(entries: Set<string> | null): { end: number } {
+    const journal = listed(entries, this.journalPath)
+      ? readJournal(this.journalPath)
+      : { batches: [], end: 0 };
+    if (journal.damage) {
+      warn(`ignored the end of ${this.journalPath}: ${journal.damage}`);
+    }
+    this.#unapplied = journal.batches;
+    return journal;
+  }
+
+  /**
+   * The cox tables of `file`: their schemas, numpy types and (for a reader)
+   * row counts, with everything reading their rows needs but the rows (so
+   * that a file the fast reader cannot read shows now, not at a later read).
+   */
+  #findTables(file: TableFile): FoundTables {
+    const found: FoundTables = {
+      schemas: new Map(),
+      numpy: new Map(),
+      rows: new Map(),
+    };
+    for (const { key, cox } of file.findTables()) {
+      if (!cox) continue; // not a table cox wrote: cox skips it too
+      const data = file.attributes(`/${key}`).pickled(COX_DATA)!;
+      const schema = schemaFromCoxData(this.storePath, key, data);
+      found.schemas.set(key, schema);
+      found.numpy.set(key, numpyTypes(data));
+      this.#inFile.add(key);
+      if (this.mode === "r") {
+        (file as Preparable).prepare?.(key);
+        try {
+          found.rows.set(
+            key,
+            describeChecked(this.storePath, file, key, schema).nrows,
+          );
+        } catch {
+          // a table that cannot be described says why when it is read
         }
       }
-      return found;
-    });
+    }
+    return found;
+  }
+
+  /** Makes the tables found in the file and in the journal. */
+  #addTables(found: FoundTables): void {
     if (this.mode === "r") trimReadCache(this.storePath);
+    const schemas = found.schemas;
     for (const batch of this.#unapplied) {
       if (!schemas.has(batch.table)) schemas.set(batch.table, batch.schema);
     }
     for (const [name, schema] of schemas) {
-      const rows = fileRows.get(name);
+      const rows = found.rows.get(name);
       this.#tables.set(
         name,
         new Table(
@@ -721,11 +733,71 @@ export class Store {
           schema,
           this.#host,
           rows === undefined ? null : this.#withJournal(name, rows),
-          numpy.get(name),
+          found.numpy.get(name),
         ),
       );
     }
-    return journal.end;
+  }
+
+  /**
+   * Opens a read-only store: under the shared lock, on one handle of
+   * `store.h5`, one listing of the run (journal, lock, undo log), the journal
+   * when there is one, and one pass of the fast reader over the file's
+   * structure. A file it does not handle loads h5wasm and is read again
+   * through it; an interrupted update (an undo log) is read as it was
+   * before; a half-made file as an empty run.
+   */
+  async #openForReading(): Promise<void> {
+    let entries: Set<string> | null = null;
+    let way: "read" | "undo" | "h5wasm" | "half";
+    try {
+      way = underReadLock(this.storePath, () => {
+        entries = runEntries(this.path);
+        if (
+          !listed(entries, this.storePath) ||
+          (entries === null && !exists(this.storePath))
+        ) {
+          throw new Deno.errors.NotFound(
+            `Cannot open ${this.storePath} read-only: no such file`,
+          );
+        }
+        // an update to undo (or under way): read below, the way that sees it
+        if (listed(entries, this.storePath + UNDO_SUFFIX)) return "undo";
+        this.#readJournal(entries);
+        this.#addTables(
+          withTableFile(this.storePath, (file) => this.#findTables(file)),
+        );
+        return "read";
+      });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) throw error;
+      this.#inFile.clear();
+      this.#tables.clear();
+      this.#unapplied = [];
+      if (needsH5wasm(error)) way = "h5wasm";
+      else if (halfMade(this.storePath)) way = "half";
+      else throw error;
+    }
+    if (way === "undo") {
+      // h5wasm reads a file with an in-place update to undo
+      let half = false;
+      if (hasUndoLog(this.storePath)) {
+        await loadH5();
+        half = halfMade(this.storePath);
+      } else {
+        try {
+          await prepareRead(this.storePath);
+        } catch (error) {
+          if (!halfMade(this.storePath)) throw error;
+          half = true;
+        }
+      }
+      this.#load(half, entries);
+    } else if (way === "h5wasm") {
+      await prepareRead(this.storePath); // loads h5wasm for this file
+      this.#load(false, entries);
+    } else if (way === "half") this.#load(true, entries);
+    this.#warnIfBehind(entries);
   }
 
   /** Puts the rows of a writer that died before writing them into `store.h5`, and says so. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { join, relative } from "node:path";
+import { join, relative } from "../path.ts";
 import {
   decodeEvent,
   decodeHParamsPluginData,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { elementCount, type Tensor } from "../tensor.ts";
 import { holdUntilExit, release } from "../run/exit_hooks.ts";
 import { tensorNumbers } from "./_tensor_numbers.ts";

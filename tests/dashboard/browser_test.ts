@@ -396,9 +396,12 @@ Deno.test({
             );
             assert(series.length > 0);
             for (const r of series) {
+              // every chart in view synced in one request
               const body = JSON.parse(r.slice(r.indexOf("{")));
-              for (const [id, from] of body.runs) {
-                assert(id === "run-0001" && from === 10, r);
+              for (const part of body.batch) {
+                for (const [id, from] of part.runs) {
+                  assert(id === "run-0001" && from === 10, r);
+                }
               }
             }
             // a new run appears

@@ -144,6 +144,8 @@ Deno.test("dashboard: paths that try to leave the sweep get 4xx and no file cont
       "tensorboard/ links outside the run",
     );
     assertEquals((byId.get(RUN) as { broken: null }).broken, null);
+    // every run folder is counted, so a page sizes its charts for all of them
+    assertEquals(sweep.expected, sweep.runs.length);
     // answers carry the headers that keep the page to its origin
     const page = await get(d.origin, "/");
     assertEquals(page.status, 200);

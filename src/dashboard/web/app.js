@@ -2,7 +2,7 @@
 // the one-run view, kept up to date by a long poll: the server answers as
 // soon as a run changed, with the runs changed since the version held.
 
-import { fetchSeries, getJson } from "./api.js";
+import { fetchSeriesBatch, getJson } from "./api.js";
 import { LineChart } from "./chart.js";
 import { colorOf, download, formatNumber, h, PALETTE } from "./dom.js";
 import { compileFilter } from "./filter.js";
@@ -17,8 +17,6 @@ import { VirtualTable } from "./table.js";
 const POLL_MS = 1000;
 /** How long the server may hold a poll when nothing changed. */
 const WAIT_MS = 20_000;
-/** Least pause between polls while the server still reads the sweep: runs arrive in batches, each redraws the charts. */
-const LOADING_PAUSE_MS = 1000;
 /** Points one chart holds at most (about): see columnsFor. */
 const POINTS_PER_CHART = 200_000;
 /** Pixel columns a run keeps however many runs share a chart. */
@@ -28,6 +26,8 @@ const MAX_LINES = 2000;
 const state = {
   version: -1,
   loading: true,
+  /** Runs the sweep holds, read or not yet read by the server (charts are sized by it). */
+  total: 0,
   metadataTable: "metadata",
   columns: [], // [{name, kind}]
   series: [], // [{key, xs}]
@@ -294,34 +294,85 @@ function columnsFor(runCount) {
   return Math.max(MIN_COLUMNS, Math.min(chartWidth(), budget));
 }
 
-async function ensureData(key, runs) {
+/** The points held for chart `key`, made anew when its x axis changed. */
+function entryFor(key) {
   const x = xFor(key);
   let entry = state.data.get(key);
   if (entry === undefined || entry.x !== x || entry.logX !== state.logX) {
     entry = {
       x,
       logX: state.logX,
-      width: columnsFor(runs.length),
+      // sized for every run of the sweep (and the filter's charted runs), not
+      // only those read so far: while the server still reads, a chart made for
+      // the first runs would fetch and draw every later run at full width
+      width: columnsFor(Math.max(chartedRuns().length, state.total)),
       runs: new Map(),
     };
     state.data.set(key, entry);
   }
-  const missing = runs.filter((r) =>
-    !entry.runs.has(r.id) && r.stats[key] !== undefined
-  );
-  for (let i = 0; i < missing.length; i += 500) {
-    const part = missing.slice(i, i + 500);
-    const got = await fetchSeries(
-      key,
-      x,
-      entry.width,
-      entry.logX,
-      part.map((r) => [r.id, 0]),
-    );
-    for (const p of got) {
-      entry.runs.set(p.id, { total: p.total, xs: p.x, ys: p.y });
+  return entry;
+}
+
+/**
+ * Brings the points of charts `keys` up to date in one request: for each
+ * charted run, every point of a run not held yet, and only the points added
+ * since the last fetch of a run held (its count in the run's figures says
+ * how many the server has). Returns the keys whose points changed.
+ */
+async function syncData(keys) {
+  const requests = [];
+  const runs = chartedRuns();
+  for (const key of keys) {
+    const entry = entryFor(key);
+    const want = [];
+    for (const r of runs) {
+      const n = r.stats[key]?.[0];
+      if (n === undefined) continue;
+      const held = entry.runs.get(r.id);
+      if (held !== undefined && held.total > n) entry.runs.delete(r.id); // rewritten
+      const from = entry.runs.get(r.id)?.total ?? -1;
+      if (from < 0) want.push([r.id, 0]);
+      else if (from !== n) want.push([r.id, from]);
+    }
+    if (want.length > 0) {
+      requests.push({
+        key,
+        x: entry.x,
+        width: entry.width,
+        logX: entry.logX,
+        runs: want,
+        entry,
+      });
     }
   }
+  const changed = new Set();
+  if (requests.length === 0) return changed;
+  const answers = await fetchSeriesBatch(requests);
+  answers.forEach((got, i) => {
+    const { key, entry } = requests[i];
+    if (state.data.get(key) !== entry) return; // the axis changed meanwhile
+    for (const p of got) {
+      const held = entry.runs.get(p.id);
+      if (held === undefined) {
+        if (p.from === 0) {
+          entry.runs.set(p.id, { total: p.total, xs: p.x, ys: p.y });
+          changed.add(key);
+        }
+        continue;
+      }
+      if (p.from !== held.total) {
+        entry.runs.delete(p.id); // rewritten: fetched again on the next sync
+        continue;
+      }
+      if (p.total === held.total) continue;
+      held.xs = concat(held.xs, p.x);
+      held.ys = concat(held.ys, p.y);
+      held.total = p.total;
+      held.smoothed = undefined;
+      changed.add(key);
+    }
+  });
+  return changed;
 }
 
 function concat(a, b) {
@@ -332,36 +383,15 @@ function concat(a, b) {
   return out;
 }
 
-/** Fetches only the points added since the last fetch, for runs that changed. */
-async function extendData(changed) {
-  const jobs = [];
-  for (const [key, entry] of state.data) {
-    const want = changed.filter((r) => r.stats[key] !== undefined);
-    const have = want.filter((r) => entry.runs.has(r.id));
-    if (have.length === 0) continue;
-    jobs.push(
-      fetchSeries(
-        key,
-        entry.x,
-        entry.width,
-        entry.logX,
-        have.map((r) => [r.id, entry.runs.get(r.id).total]),
-      ).then((got) => {
-        for (const p of got) {
-          const held = entry.runs.get(p.id);
-          if (held === undefined) continue;
-          if (p.from !== held.total) {
-            entry.runs.delete(p.id); // rewritten: fetched again on the next draw
-            continue;
-          }
-          held.xs = concat(held.xs, p.x);
-          held.ys = concat(held.ys, p.y);
-          held.total = p.total;
-        }
-      }),
-    );
+/** A run's smoothed values, kept until its points or the smoothing change. */
+function smoothedOf(d) {
+  const how =
+    `${state.smoothing.mode}:${state.smoothing.weight}:${state.smoothing.window}`;
+  if (d.smoothed === undefined || d.smoothedBy !== how) {
+    d.smoothed = smooth(d.ys, state.smoothing);
+    d.smoothedBy = how;
   }
-  await Promise.all(jobs);
+  return d.smoothed;
 }
 
 function groupKey(run) {
@@ -370,21 +400,22 @@ function groupKey(run) {
   return v === null || v === undefined ? "(none)" : String(v);
 }
 
-async function drawChart(key) {
+/** Draws chart `key` from the points held; returns whether every charted run was drawn with every point. */
+function drawChart(key) {
   const c = state.charts.get(key);
-  if (c === undefined) return;
+  if (c === undefined) return true;
   const runs = chartedRuns().filter((r) => r.stats[key] !== undefined);
-  await ensureData(key, runs);
-  const entry = state.data.get(key);
+  const entry = entryFor(key);
   const lines = [];
   const bands = [];
   const drawn = [];
   const smoothed = new Map();
+  let complete = true;
   for (const r of runs) {
     const d = entry.runs.get(r.id);
+    if (d === undefined || d.total !== r.stats[key][0]) complete = false;
     if (d === undefined) continue;
-    const ys = smooth(d.ys, state.smoothing);
-    smoothed.set(r.id, { xs: d.xs, ys, raw: d.ys });
+    smoothed.set(r.id, { xs: d.xs, ys: smoothedOf(d), raw: d.ys });
   }
   if (state.groupBy) {
     const groups = new Map();
@@ -439,6 +470,7 @@ async function drawChart(key) {
   c.chart.draw({ lines, bands, logX: state.logX, logY: state.logY });
   c.lines = lines.filter((l) => !l.faint);
   state.drawn.set(key, { runs: drawn, smoothed });
+  return complete;
 }
 
 function makeChartCard(key) {
@@ -494,7 +526,10 @@ function hover(entry, e) {
   tip.hidden = false;
 }
 
+/** Whether the observer told which charts are in view at least once. */
+let observed = false;
 const observer = new IntersectionObserver((entries) => {
+  observed = true;
   for (const e of entries) {
     const key = e.target.dataset.key;
     const c = state.charts.get(key);
@@ -505,36 +540,104 @@ const observer = new IntersectionObserver((entries) => {
   }
 }, { rootMargin: "200px" });
 
-const queued = new Set();
+// Drawing: one loop brings the charts in view up to date. Each turn fetches
+// the points they lack in one request, then draws the charts whose points
+// changed or that were asked to redraw (a filter, the smoothing). While the
+// server still reads the sweep, turns are at least LOADING_DRAW_MS apart, so
+// runs arriving in many small batches cost a few redraws, not one per batch.
+const LOADING_DRAW_MS = 250;
+/** Charts to draw at the next turn even if their points did not change. */
+const redraw = new Set();
+let pendingSync = false;
 let drawing = null;
-function schedule(key) {
-  queued.add(key);
-  drawing ??= (async () => {
-    await new Promise((r) => setTimeout(r, 0));
-    while (queued.size > 0) {
-      const next = [...queued];
-      queued.clear();
-      await Promise.all(
-        next.map((k) =>
-          drawChart(k).catch((e) => console.warn(`chart ${k}: ${e.message}`))
-        ),
-      );
-      // the charts in view are drawn (runs still arriving are drawn next)
-      if (globalThis.__cox.firstChartsAt === null) {
-        globalThis.__cox.firstChartsAt = performance.now();
-        document.body.dataset.charts = "drawn";
+let lastTurn = -Infinity;
+
+const nextFrame = () =>
+  new Promise((resolve) => requestAnimationFrame(() => resolve()));
+/** `performance.now()` once the frame after this one is painted. */
+const afterPaint = () =>
+  new Promise((resolve) =>
+    requestAnimationFrame(() => setTimeout(() => resolve(performance.now())))
+  );
+
+/** Asks for a turn of the drawing loop: `keys` redrawn, and the points of every chart in view synced. */
+function kick(keys = []) {
+  for (const k of keys) redraw.add(k);
+  pendingSync = true;
+  drawing ??= drawLoop().finally(() => {
+    drawing = null;
+  });
+}
+
+async function drawLoop() {
+  while (pendingSync || redraw.size > 0) {
+    await nextFrame();
+    if (state.loading) {
+      const wait = lastTurn + LOADING_DRAW_MS - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    lastTurn = performance.now();
+    pendingSync = false;
+    const keys = [...state.charts].filter(([, c]) => c.visible).map(([k]) => k);
+    let changed = new Set();
+    let synced = true;
+    try {
+      changed = await syncData(keys);
+    } catch (e) {
+      console.warn(`charts: ${e.message}`);
+      synced = false;
+    }
+    // charts whose visibility is not known yet are not drawn yet
+    let complete = synced && !state.loading && !pendingSync &&
+      (observed || state.charts.size === 0);
+    let drew = 0;
+    for (const key of keys) {
+      if (!changed.has(key) && !redraw.has(key) && state.drawn.has(key)) {
+        complete &&= state.drawn.get(key).complete;
+        continue;
+      }
+      try {
+        const done = drawChart(key);
+        const drawn = state.drawn.get(key);
+        if (drawn !== undefined) drawn.complete = done;
+        complete &&= done;
+        drew++;
+      } catch (e) {
+        console.warn(`chart ${key}: ${e.message}`);
       }
     }
-    drawing = null;
-    globalThis.__cox.chartsDrawn++;
-    if (!state.loading && globalThis.__cox.loadedAt === null) {
-      globalThis.__cox.loadedAt = performance.now();
-    }
-  })();
+    redraw.clear();
+    globalThis.__cox.chartsDrawn += drew;
+    markDrawn(keys, complete);
+  }
+}
+
+/** Marks (for the benchmark and tests) the first charts drawn, and every run drawn once the server read them all. */
+function markDrawn(keys, complete) {
+  const cox = globalThis.__cox;
+  const some = keys.some((k) => (state.drawn.get(k)?.runs.length ?? 0) > 0);
+  if (cox.firstChartsAt === null && some && !cox.firstChartsPending) {
+    cox.firstChartsPending = true;
+    afterPaint().then((t) => {
+      cox.firstChartsAt = t;
+      document.body.dataset.charts = "drawn";
+    });
+  }
+  if (complete && cox.loadedAt === null && !cox.loadedPending) {
+    cox.loadedPending = true;
+    afterPaint().then((t) => {
+      cox.loadedAt = t;
+      document.body.dataset.loaded = "yes";
+    });
+  }
+}
+
+function schedule(key) {
+  kick([key]);
 }
 
 function redrawCharts() {
-  for (const [key, c] of state.charts) if (c.visible) schedule(key);
+  kick([...state.charts].filter(([, c]) => c.visible).map(([k]) => k));
 }
 
 function renderChartList() {
@@ -764,6 +867,7 @@ function merge(answer) {
   }
   state.version = answer.version;
   state.loading = answer.loading === true;
+  state.total = Math.max(answer.expected ?? 0, answer.total ?? 0);
   return { changed, newSeries };
 }
 
@@ -812,6 +916,12 @@ function showTotal(answer) {
     (answer.loading ? " (reading the sweep…)" : "");
 }
 
+/**
+ * The long poll: the server answers as soon as a run changed (while it still
+ * reads the sweep, every few dozen milliseconds), and the page asks again at
+ * once; the table is rendered and the charts synced at most once per turn of
+ * the drawing loop.
+ */
 async function poll() {
   let pause = 0;
   try {
@@ -819,24 +929,13 @@ async function poll() {
       since: String(state.version),
       wait: String(WAIT_MS),
     });
-    if (answer.loading) pause = LOADING_PAUSE_MS;
     showTotal(answer);
+    const wasLoading = state.loading;
     const { changed, newSeries } = merge(answer);
-    if (changed.length > 0 || newSeries) {
-      if (newSeries) {
-        fillControls();
-        renderChartList();
-      }
-      applyFilterText(state.filterText);
-      renderTable();
-      await extendData(changed);
-      redrawCharts();
-      if (state.tab === "compare") renderCompare();
+    if (changed.length > 0 || newSeries || wasLoading !== state.loading) {
+      scheduleUpdate(newSeries);
       globalThis.__cox.updates++;
     }
-    if (
-      !state.loading && drawing === null && globalThis.__cox.loadedAt === null
-    ) globalThis.__cox.loadedAt = performance.now();
     $("status").textContent = `live · ${new Date().toLocaleTimeString()}`;
     $("status").classList.remove("bad");
   } catch (e) {
@@ -845,6 +944,25 @@ async function poll() {
     pause = POLL_MS;
   }
   setTimeout(poll, pause);
+}
+
+/** Renders the table (and the controls, for new series) with the runs merged, once per frame at most, and syncs the charts. */
+let updateQueued = null;
+let seriesChanged = false;
+function scheduleUpdate(newSeries) {
+  seriesChanged ||= newSeries;
+  updateQueued ??= nextFrame().then(() => {
+    updateQueued = null;
+    if (seriesChanged) {
+      seriesChanged = false;
+      fillControls();
+      renderChartList();
+    }
+    applyFilterText(state.filterText);
+    renderTable();
+    if (state.tab === "compare") renderCompare();
+    kick();
+  });
 }
 
 async function start() {
@@ -865,6 +983,10 @@ async function start() {
     },
     chartRuns(key) {
       return state.drawn.get(key)?.runs ?? [];
+    },
+    /** The charts in view (drawn as soon as their points arrive). */
+    visibleCharts() {
+      return [...state.charts].filter(([, c]) => c.visible).map(([k]) => k);
     },
     setFilter(text) {
       $("filter").value = text;
@@ -912,8 +1034,6 @@ async function start() {
   fillControls();
   applyFilterText("");
   renderTable();
-  globalThis.__cox.firstTableAt = performance.now();
-  document.body.dataset.table = "drawn";
   renderChartList();
 
   // controls
@@ -994,7 +1114,12 @@ async function start() {
     redrawCharts();
     if (state.tab === "compare") renderCompare();
   });
-  setTimeout(poll, answer.loading ? LOADING_PAUSE_MS : 0);
+  afterPaint().then((t) => {
+    globalThis.__cox.firstTableAt = t;
+    document.body.dataset.table = "drawn";
+  });
+  kick();
+  setTimeout(poll, 0);
 }
 
 start().catch((e) => {

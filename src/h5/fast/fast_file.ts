@@ -51,6 +51,8 @@ interface Parsed {
   datasets: Map<number, DatasetInfo>;
   /** Addresses known to be groups (their headers are not parsed again to say so). */
   groups: Set<number>;
+  /** Object header addresses by path (-1: absent), as `#resolve` found them. */
+  paths: Map<string, number>;
   /** What callers derived from this version of the file (table descriptions). */
   memo: Map<string, unknown>;
 }
@@ -114,6 +116,7 @@ export class FastFile implements RawAttributes {
       attributes: new Map(),
       datasets: new Map(),
       groups: new Set(),
+      paths: new Map(),
       memo: new Map(),
     };
     if (parsed === undefined) {
@@ -155,6 +158,14 @@ export class FastFile implements RawAttributes {
 
   /** The object header address of `path` ("/", "/log", "/log/table"), or -1 when absent. */
   #resolve(path: string): number {
+    const known = this.#parsed.paths.get(path);
+    if (known !== undefined) return known;
+    const at = this.#walk(path);
+    this.#parsed.paths.set(path, at);
+    return at;
+  }
+
+  #walk(path: string): number {
     let at = this.#f.sb.rootAddress;
     const parts = path.split("/").filter((p) => p !== "");
     if (parts.length > 64) throw new H5Damaged(`the path ${path} is too deep`);

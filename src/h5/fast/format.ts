@@ -947,22 +947,24 @@ export interface RawAttribute {
 
 /** The name in an attribute message (what listing attributes needs). */
 function attributeName(data: Uint8Array): string {
-  const c = new Cursor(data, "an attribute message");
-  const version = c.u8();
-  c.skip(1);
-  const nameSize = c.u16();
-  c.skip(4);
-  if (version === 3) c.skip(1);
-  const bytes = c.take(nameSize);
-  let end = 0;
+  // version, reserved, name size (2), datatype and dataspace sizes (2 + 2),
+  // then (version 3) the name's character set: read in place, no cursor
+  const start = data[0] === 3 ? 9 : 8;
+  const nameSize = data.length >= 4 ? data[2] | (data[3] << 8) : 0;
+  if (data.length < start + nameSize) {
+    throw new H5Damaged(
+      `an attribute message ends early (needs ${nameSize} bytes at ${start} of ${data.length})`,
+    );
+  }
+  let end = start;
   let ascii = true;
-  while (end < nameSize && bytes[end] !== 0) {
-    if (bytes[end] >= 0x80) ascii = false;
+  while (end < start + nameSize && data[end] !== 0) {
+    if (data[end] >= 0x80) ascii = false;
     end++;
   }
-  if (!ascii) return utf8.decode(bytes.subarray(0, end));
+  if (!ascii) return utf8.decode(data.subarray(start, end));
   let name = "";
-  for (let i = 0; i < end; i++) name += String.fromCharCode(bytes[i]);
+  for (let i = start; i < end; i++) name += String.fromCharCode(data[i]);
   return name;
 }
 

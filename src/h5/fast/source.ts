@@ -72,36 +72,71 @@ export function patchReads(
   return () => readPatches.delete(path);
 }
 
+/** Handles open for a reader's lock, by path, that `Source.open` reads through (see {@linkcode lendHandle}). */
+const lent = new Map<string, Handle>();
+
+/** An open handle and its position when known (-1: unknown), to skip a seek. */
+interface Handle {
+  file: Deno.FsFile;
+  position: number;
+}
+
+/**
+ * Lets `Source.open(path)` read through `file` (open for reading, e.g. the
+ * handle that holds the reader's shared lock) rather than open the file
+ * again, until the function returned is called. Sources never close it.
+ */
+export function lendHandle(
+  path: string,
+  file: Deno.FsFile,
+  position = -1,
+): () => void {
+  const handle = { file, position };
+  lent.set(path, handle);
+  return () => {
+    if (lent.get(path) === handle) lent.delete(path);
+  };
+}
+
 export class Source {
   readonly path: string;
   readonly stamp: FileStamp;
-  #file: Deno.FsFile;
+  readonly #handle: Handle;
+  /** Whether the handle is lent (closed by its owner, not by us). */
+  readonly #borrowed: boolean;
   readonly #blocks = new Map<number, Uint8Array>();
   #whole: Uint8Array | null = null;
   /** Bytes read from the disk so far (for bounds on work per file). */
   bytesRead = 0;
 
-  private constructor(path: string, file: Deno.FsFile, stamp: FileStamp) {
+  private constructor(
+    path: string,
+    handle: Handle,
+    stamp: FileStamp,
+    borrowed: boolean,
+  ) {
     this.path = path;
-    this.#file = file;
+    this.#handle = handle;
     this.stamp = stamp;
+    this.#borrowed = borrowed;
   }
 
-  /** Opens `path` for reading; the stamp comes from the open handle. */
+  /** Opens `path` for reading (or reads through a lent handle); the stamp comes from the open handle. */
   static open(path: string): Source {
-    const file = Deno.openSync(path, { read: true });
+    const held = lent.get(path);
+    const file = held?.file ?? Deno.openSync(path, { read: true });
     try {
       const info = file.statSync();
       if (!info.isFile) {
         throw new H5Damaged(`${path} is not a regular file`);
       }
-      return new Source(path, file, {
+      return new Source(path, held ?? { file, position: 0 }, {
         size: info.size,
         mtimeMs: info.mtime?.getTime() ?? 0,
         ino: info.ino ?? 0,
-      });
+      }, held !== undefined);
     } catch (error) {
-      file.close();
+      if (held === undefined) file.close();
       throw error;
     }
   }
@@ -122,10 +157,15 @@ export class Source {
   }
 
   #readExact(at: number, out: Uint8Array): void {
-    this.#file.seekSync(at, Deno.SeekMode.Start);
+    const handle = this.#handle;
+    if (handle.position !== at) {
+      handle.position = -1; // unknown if the seek fails
+      handle.file.seekSync(at, Deno.SeekMode.Start);
+    }
     let got = 0;
     while (got < out.length) {
-      const n = this.#file.readSync(out.subarray(got));
+      handle.position = -1; // unknown if the read fails
+      const n = handle.file.readSync(got === 0 ? out : out.subarray(got));
       if (n === null || n === 0) {
         throw new H5Damaged(
           `the file ended at byte ${
@@ -135,6 +175,7 @@ export class Source {
       }
       got += n;
     }
+    handle.position = at + got;
     readPatches.get(this.path)?.(at, out);
     this.bytesRead += out.length;
   }
@@ -210,8 +251,9 @@ export class Source {
       pool.push(new Uint8Array(this.#whole.buffer));
     }
     this.#whole = null;
+    if (this.#borrowed) return;
     try {
-      this.#file.close();
+      this.#handle.file.close();
     } catch {
       // closed already
     }
@@ -221,13 +263,13 @@ export class Source {
 /** Little-endian reading of a byte range, with every read bounded by the range. */
 export class Cursor {
   readonly bytes: Uint8Array;
-  readonly view: DataView;
   pos: number;
   readonly what: string;
 
   constructor(bytes: Uint8Array, what: string, pos = 0) {
+    // no DataView: a cursor is made per structure read, and little-endian
+    // fields are a few byte reads
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = pos;
     this.what = what;
   }
@@ -256,16 +298,16 @@ export class Cursor {
 
   u16(): number {
     this.need(2);
-    const v = this.view.getUint16(this.pos, true);
-    this.pos += 2;
-    return v;
+    const b = this.bytes, p = this.pos;
+    this.pos = p + 2;
+    return b[p] | (b[p + 1] << 8);
   }
 
   u32(): number {
     this.need(4);
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
+    const b = this.bytes, p = this.pos;
+    this.pos = p + 4;
+    return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 0x1000000;
   }
 
   /** An unsigned integer of `n` bytes (1..8); all ones is returned as -1 (HDF5's "undefined"). */
