@@ -259,8 +259,26 @@ async function mtimes(paths: string[]): Promise<Map<string, number>> {
   return out;
 }
 
+/**
+ * Sets the mtime of every file under `dir` 10 s back: a file changed within
+ * RACY_MS of an export counts as changed at the next one (its mtime's clock
+ * tick may hide a later change), so a test of unchanged runs ages them.
+ */
+function settle(dir: string): string {
+  const past = new Date(Date.now() - 10_000);
+  const walk = (d: string) => {
+    for (const e of Deno.readDirSync(d)) {
+      const p = join(d, e.name);
+      if (e.isDirectory) walk(p);
+      else if (e.isFile) Deno.utimeSync(p, past, past);
+    }
+  };
+  walk(dir);
+  return dir;
+}
+
 Deno.test("export --partition again: only the run that grew is rewritten; a run that is gone is removed", async () => {
-  const dir = await awkwardSweep();
+  const dir = settle(await awkwardSweep());
   const out = await Deno.makeTempDir({ prefix: "cox-export-" });
   const first = (await exportQuietly(dir, out, { partition: true })).value;
   const before = await mtimes(first.written);
@@ -281,6 +299,7 @@ Deno.test("export --partition again: only the run that grew is rewritten; a run 
       p: [],
     });
   }
+  settle(join(dir, "run-1"));
   const grown = (await exportQuietly(dir, out, { partition: true })).value;
   assertEquals(
     grown.written.sort(),
@@ -327,7 +346,7 @@ Deno.test("export --partition again: only the run that grew is rewritten; a run 
 });
 
 Deno.test("export --partition again: an unchanged run is not opened (its store.h5 is garbage of the same size and mtime) and keeps its partition", async () => {
-  const dir = await awkwardSweep();
+  const dir = settle(await awkwardSweep());
   const out = await Deno.makeTempDir({ prefix: "cox-export-" });
   const first = (await exportQuietly(dir, out, { partition: true })).value;
   assertEquals(first.written.length, 6);

@@ -88,6 +88,18 @@ console.log("logged");
       assertEquals(logged.code, 0, logged.stderr);
       assertEquals(logged.stdout, "logged\n");
       assertOk(Deno.statSync(join(runs, "lr-0.1", "store.h5")).isFile);
+      // a copy whose log the fast reader hands to h5wasm's read Worker,
+      // whose module is then loaded over HTTP too
+      Deno.mkdirSync(join(runs, "nbit"));
+      const repack = await new Deno.Command("h5repack", {
+        args: [
+          "-f",
+          "/log/table:NBIT",
+          join(runs, "lr-0.1", "store.h5"),
+          join(runs, "nbit", "store.h5"),
+        ],
+      }).output();
+      assertOk(repack.success, new TextDecoder().decode(repack.stderr));
 
       const listed = await deno(
         ["run", "-A", "--no-config", `${server.url}/cli.ts`, "ls", runs],
@@ -95,10 +107,12 @@ console.log("logged");
         denoDir,
       );
       assertEquals(listed.code, 0, listed.stderr);
+      assertOk(!listed.stderr.includes("not isolated"), listed.stderr);
       assertEquals(
         listed.stdout,
         "exp_id   lr  opt  #log  #metadata\n" +
-          "lr-0.1  0.1  sgd     3          1\n",
+          "lr-0.1  0.1  sgd     3          1\n" +
+          "nbit    0.1  sgd     3          1\n",
       );
     } finally {
       await Deno.remove(work, { recursive: true });

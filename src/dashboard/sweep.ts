@@ -17,6 +17,7 @@
  */
 
 import { join } from "node:path";
+import { stampText } from "../file_stamp.ts";
 import {
   JOURNAL_SUFFIX,
   Store,
@@ -143,8 +144,7 @@ function sameSchema(a: Schema, b: Schema): boolean {
 
 function stampOf(path: string): string {
   try {
-    const st = Deno.statSync(path);
-    return `${st.size}:${st.mtime?.getTime() ?? 0}`;
+    return stampText(Deno.statSync(path));
   } catch {
     return "-";
   }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { stampText } from "../file_stamp.ts";
 import { join } from "../path.ts";
 import { AtomicFile } from "./atomic_file.ts";
 import { MANIFEST_BASENAME } from "./layout.ts";
@@ -93,8 +94,7 @@ export function fileSize(path: string): number {
 
 function statText(path: string): string {
   try {
-    const info = Deno.statSync(path);
-    return `${info.size}@${info.mtime?.getTime() ?? 0}`;
+    return stampText(Deno.statSync(path));
   } catch {
     return "-";
   }
@@ -104,7 +104,8 @@ function statText(path: string): string {
  * What a run's partitions depend on: the size and modification time of its
  * store file and of its journal (one stat each, the run not opened). A
  * writer's every change of rows changes one of them: it appends to the
- * journal, or writes `store.h5` (whose size or mtime then changes).
+ * journal, or writes `store.h5` (whose size or mtime then changes). A file
+ * changed within `RACY_MS` of the export counts as changed next time.
  */
 export function runSignature(storePath: string, journalPath: string): string {
   return `${statText(storePath)} ${statText(journalPath)}`;

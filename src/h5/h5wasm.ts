@@ -144,12 +144,16 @@ export interface AttributeMetadata {
 let loaded: Promise<RawModule> | null = null;
 let raw: RawModule | null = null;
 
-/** Loads h5wasm (once); every other function here needs it loaded first. */
-export function loadH5(): Promise<void> {
+/**
+ * Loads h5wasm (once); every other function here needs it loaded first.
+ * `plugins` is the folder of HDF5's filter plugins when the caller found it
+ * (see `pluginFolder`); by default it is looked up here.
+ */
+export function loadH5(plugins?: string | null): Promise<void> {
   loaded ??= import("npm:h5wasm@0.10.3/node").then(async ({ default: api }) => {
     const m = await api.ready as unknown as RawModule;
     m.activate_throwing_error_handler();
-    await usePackagePlugins(m);
+    usePlugins(m, plugins === undefined ? await pluginFolder() : plugins);
     installFileRoutes(m.FS);
     H5Api = api;
     raw = m;
@@ -167,21 +171,32 @@ export function loadH5(): Promise<void> {
  * unknown filter makes HDF5 open nothing else. HDF5 loads a plugin only when
  * a dataset needs its filter.
  */
-async function usePackagePlugins(m: RawModule): Promise<void> {
+function usePlugins(m: RawModule, folder: string | null): void {
   while (m.get_plugin_search_paths().length > 0) {
     m.remove_plugin_search_path(0);
   }
-  // the plugins are optional: without them such filters are errors naming them
+  if (folder !== null) m.insert_plugin_search_path(folder, 0);
+}
+
+/**
+ * The folder of npm:h5wasm-plugins' plugins, or null when the package is not
+ * installable here (then HDF5 has its own filters only, and the others are
+ * errors naming them). Looked up on the main thread: in a Worker, Deno may
+ * resolve this package (which names an older h5wasm as its peer) to a copy
+ * it never installed.
+ */
+export async function pluginFolder(): Promise<string | null> {
   try {
     const { base_url } = await import(
       "npm:h5wasm-plugins@0.2.1/index.mjs"
     ) as { base_url: string };
     if (base_url.startsWith("file:")) {
-      m.insert_plugin_search_path(fileURLToPath(`${base_url}/plugins`), 0);
+      return fileURLToPath(`${base_url}/plugins`);
     }
   } catch {
-    // not installable here: HDF5's own filters only
+    // not installable here
   }
+  return null;
 }
 
 /** HDF5's id of the blosc filter. */
@@ -203,6 +218,11 @@ function checkDecodable(m: RawModule, file: H5File, path: string): void {
       `Cannot read ${path} in ${file.filename}: its blosc filter (HDF5 filter ${H5Z_BLOSC}) uses the zlib codec, which h5wasm-plugins cannot decode`,
     );
   }
+}
+
+/** The bytes of wasm memory HDF5 holds (wasm memory never shrinks); 0 before loading. */
+export function h5HeapBytes(): number {
+  return raw?.HEAPU8.length ?? 0;
 }
 
 /** Whether h5wasm is loaded and ready (so that it can be used synchronously). */

@@ -26,6 +26,12 @@ import {
 import { FastFile, forgetAttributes } from "./fast/fast_file.ts";
 import { H5Damaged, H5External, H5Unsupported } from "./fast/source.ts";
 import { type H5File, h5Loaded, loadH5, readRows } from "./h5wasm.ts";
+import { warn } from "../warn.ts";
+import {
+  readWorkerReady,
+  readWorkerUsable,
+  withReadWorker,
+} from "./isolated/client.ts";
 import {
   checkHdf5,
   checkNoEscape,
@@ -290,13 +296,16 @@ export function trimReadCache(path: string): void {
   forgetAttributes(path);
 }
 
+/** The read Worker could not start: files that need h5wasm are read on this thread. */
+let readOnThisThread = false;
+
 /** Which files needed h5wasm (the fast reader does not handle them). */
 const needsH5 = new Map<string, string>();
 
 /**
  * Makes sure `path` can be read synchronously by `withTableFile`: reads its
  * tables' structure with the fast reader and, when it finds something it
- * does not handle, loads h5wasm. Throws a StoreFileError for a file that
+ * does not handle, starts h5wasm's read Worker. Throws a StoreFileError for a file that
  * is damaged or names other files.
  */
 export async function prepareRead(path: string): Promise<void> {
@@ -324,19 +333,32 @@ export async function prepareRead(path: string): Promise<void> {
     }
   }
   needsH5.set(path, unsupported);
-  await loadH5();
+  try {
+    await readWorkerReady();
+  } catch (error) {
+    // no Worker (permissions too narrow for it, say): h5wasm on this thread
+    await loadH5();
+    readOnThisThread = true;
+    warn(
+      `reading ${path} with h5wasm on the main thread, not isolated: ${
+        (error as Error).message
+      }`,
+    );
+  }
 }
 
 /**
  * Runs `body` on `path` open for reading: with the fast reader, or with
- * h5wasm when the fast reader does not handle the file (then h5wasm must be
- * loaded: see `prepareRead`). `keep` keeps an h5wasm file open for the next
- * read.
+ * h5wasm when the fast reader does not handle the file: in the read Worker,
+ * which `prepareRead` starts (until then such a file is a StoreFileError
+ * caused by `H5Unsupported`), or on this thread for a writer
+ * (`onThisThread`, with h5wasm loaded) reading its own store. `keep` keeps a
+ * file h5wasm opened on this thread open for the next read.
  */
 export function withTableFile<T>(
   path: string,
   body: (file: TableFile) => T,
-  options: { keep?: boolean } = {},
+  options: { keep?: boolean; onThisThread?: boolean } = {},
 ): T {
   if (!needsH5.has(path)) {
     checkNoEscape(path);
@@ -350,7 +372,10 @@ export function withTableFile<T>(
         throw storeError(path, error);
       }
       needsH5.set(path, error.message);
-      if (!h5Loaded()) {
+      if (
+        !readWorkerUsable() && !readOnThisThread &&
+        !(options.onThisThread && h5Loaded())
+      ) {
         throw new StoreFileError(
           path,
           `Cannot read ${path} now: it changed since it was opened and needs h5wasm (${error.message}); open it again`,
@@ -362,6 +387,11 @@ export function withTableFile<T>(
     }
   }
   try {
+    // readers use the Worker (see isolated/client.ts); a writer, whose
+    // process has h5wasm loaded for writing, reads on its own thread
+    if (readWorkerUsable() && !(options.onThisThread && h5Loaded())) {
+      return withReadWorker(path, body);
+    }
     return withHdf5(path, "r", (file) => body(new H5TableFile(file)), options);
   } catch (error) {
     const reason = needsH5.get(path) ?? "";

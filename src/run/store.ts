@@ -1211,8 +1211,11 @@ export class Store {
     const schemaNames = Object.keys(table.schema);
     let layout: RowLayout | undefined = this.#writeLayouts.get(name);
     if (layout === undefined) {
-      layout = withTableFile(this.storePath, (file) =>
-        this.#fileLayout(file, name)) ??
+      layout = withTableFile(
+        this.storePath,
+        (file) => this.#fileLayout(file, name),
+        { onThisThread: true },
+      ) ??
         planLayout(name, newColumns(table.schema, widest));
     }
     const wide = new Map<string, number>();

@@ -48,7 +48,9 @@ function listing(dir: string): Map<string, string> {
 Deno.test("dashboard live: the server answers before every run is read, and the rest arrive through the long poll", async () => {
   const restore = setWarningSink(() => {});
   const dir = Deno.makeTempDirSync({ prefix: "cox_dash_live_" });
-  const runs = 400;
+  // enough runs that the pass is still going when the first request comes
+  // (400 were read whole before it on an idle machine)
+  const runs = 2000;
   const h5 = Deno.readFileSync(join(W2, RUN, "store.h5"));
   for (let i = 0; i < runs; i++) {
     const id = `run-${String(i).padStart(4, "0")}`;
@@ -79,7 +81,10 @@ Deno.test("dashboard live: the server answers before every run is read, and the 
     assertEquals(all.loading, false);
     assertEquals(all.runs.length, runs);
     assertEquals(all.runs[0].id, "run-0000");
-    assertEquals(all.runs[runs - 1].id, `run-0${runs - 1}`);
+    assertEquals(
+      all.runs[runs - 1].id,
+      `run-${String(runs - 1).padStart(4, "0")}`,
+    );
     assertEquals(all.runs[7].rows.metadata, 1);
   } finally {
     await d.shutdown();

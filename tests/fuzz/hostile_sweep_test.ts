@@ -3,6 +3,7 @@
 // and memory (printed).
 import { join } from "node:path";
 import { CollectionReader, PYTORCH_STATE, Store } from "../../mod.ts";
+import { readWorkerStats } from "../../src/h5/isolated/client.ts";
 import { warn } from "../../src/warn.ts";
 import { torchBomb } from "../torch/bomb.ts";
 import { assertEquals, assertOk } from "../assert.ts";
@@ -88,6 +89,20 @@ Deno.test({
         ]);
       }
     }
+    // a good run whose log the fast reader hands to h5wasm's read Worker
+    {
+      const run = copyRun("h5-nbit");
+      Deno.removeSync(join(run, "store.h5"));
+      const out = await new Deno.Command("h5repack", {
+        args: [
+          "-f",
+          "/log/table:NBIT",
+          join(storage, "good-0000", "store.h5"),
+          join(run, "store.h5"),
+        ],
+      }).output();
+      assertOk(out.success, new TextDecoder().decode(out.stderr));
+    }
     // a valid run whose state dict is a torch archive with two storages
     // declaring 1 KiB that inflate to 1000 MiB each
     const { bomb } = await torchBomb(await Deno.makeTempDir());
@@ -102,6 +117,7 @@ Deno.test({
       Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status())?.[1]) / 1024;
     Deno.writeTextFileSync("/proc/self/clear_refs", "5");
     const before = mb("VmRSS");
+    const calls = readWorkerStats().calls;
     const t0 = performance.now();
     let tables = 0;
     const { value, warnings } = await quietly(async () => {
@@ -136,7 +152,7 @@ Deno.test({
     const ms = performance.now() - t0;
     const rss = mb("VmHWM") - before;
     console.log(
-      `hostile sweep: ${GOOD} good + 8 hostile runs read in ${
+      `hostile sweep: ${GOOD} good + 1 nbit + 8 hostile runs read in ${
         ms.toFixed(0)
       } ms (log and metadata tables ${tables.toFixed(0)} ms), peak RSS ${
         rss.toFixed(0)
@@ -144,7 +160,13 @@ Deno.test({
     );
     // the many-groups run has a valid log: it reads (its extra groups are
     // never visited), and so do the tables of the torch-bomb run
-    const readable = GOOD + 2;
+    // and so does the nbit run, through the Worker
+    const readable = GOOD + 3;
+    assertOk(value.ids.has("h5-nbit"));
+    assertOk(
+      readWorkerStats().calls > calls,
+      "the nbit run was read by the Worker",
+    );
     assertEquals(value.log, readable * 100);
     // the deflate bomb is its log only: its other tables read
     assertEquals(value.meta, readable + 1);

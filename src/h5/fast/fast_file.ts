@@ -3,7 +3,8 @@
  * one-dimensional datasets, read with a handful of system calls and no
  * wasm. What a file's structure says (links, attributes, dataset layouts)
  * is cached per file and reused while the file's size, mtime and inode are
- * unchanged, so a second table of the same run costs only its rows.
+ * unchanged, so a second table of the same run costs only its rows; not for
+ * a version seen within `RACY_MS` of its mtime (it may have changed unseen).
  *
  * @module
  */
@@ -19,7 +20,7 @@ import {
   type RawAttribute,
 } from "./format.ts";
 import { DatasetInfo } from "./dataset.ts";
-import { type FileStamp, H5Damaged, Source } from "./source.ts";
+import { type FileStamp, H5Damaged, settled, Source } from "./source.ts";
 
 /** A dataset's metadata in the shape h5wasm gives it (what `describeFrameTable` reads). */
 export interface DatasetMeta {
@@ -134,7 +135,9 @@ export class FastFile implements RawAttributes {
       return new FastFile(
         path,
         src,
-        held && sameStamp(held.stamp, src.stamp) ? held : undefined,
+        held && sameStamp(held.stamp, src.stamp) && settled(held.stamp)
+          ? held
+          : undefined,
       );
     } catch (error) {
       src.close();

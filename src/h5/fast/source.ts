@@ -9,6 +9,8 @@
  * @module
  */
 
+import { settled as settledAt } from "../../file_stamp.ts";
+
 /** A feature of HDF5 the fast reader does not decode: the caller falls back to h5wasm. */
 export class H5Unsupported extends Error {
   constructor(message: string) {
@@ -44,6 +46,13 @@ export interface FileStamp {
   size: number;
   mtimeMs: number;
   ino: number;
+  /** When the stamp was taken (wall clock, ms), not part of the identity. */
+  seenAt: number;
+}
+
+/** Whether a stamp, equal to a later one, proves the file unchanged since (see `RACY_MS`). */
+export function settled(stamp: FileStamp): boolean {
+  return settledAt(stamp.mtimeMs, stamp.seenAt);
 }
 
 /** Whole-file buffers of closed sources, for the next file. */
@@ -126,6 +135,7 @@ export class Source {
     const held = lent.get(path);
     const file = held?.file ?? Deno.openSync(path, { read: true });
     try {
+      const seenAt = Date.now();
       const info = file.statSync();
       if (!info.isFile) {
         throw new H5Damaged(`${path} is not a regular file`);
@@ -134,6 +144,7 @@ export class Source {
         size: info.size,
         mtimeMs: info.mtime?.getTime() ?? 0,
         ino: info.ino ?? 0,
+        seenAt,
       }, held !== undefined);
     } catch (error) {
       if (held === undefined) file.close();
