@@ -18,7 +18,16 @@ interface Timing {
   cpuMs: number;
 }
 
+/**
+ * Writes back every dirty page first: a run that writes hundreds of MB
+ * leaves writeback that slows the next one (ours or h5py's) by up to 2x.
+ */
+function settleDisk(): void {
+  new Deno.Command("sync").outputSync();
+}
+
 async function fresh(rows: number, how: string): Promise<Timing> {
+  settleDisk();
   const dir = await Deno.makeTempDir({ prefix: "cox-log-bench-" });
   try {
     const out = await new Deno.Command(Deno.execPath(), {
@@ -38,6 +47,7 @@ async function python(
   file: string,
   rows: number,
 ): Promise<number> {
+  settleDisk();
   const out = await new Deno.Command(py, {
     args: [new URL(file, import.meta.url).pathname, String(rows)],
     stdout: "piped",
