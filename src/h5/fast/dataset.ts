@@ -260,8 +260,9 @@ export class DatasetInfo {
       8 + 8 * ndims,
       // a child's chunks start in [from, to], to included (the key after
       // the last child can be that chunk's own first row, not its end)
-      all ? null : (from, to) =>
-        to + this.chunks![0] > start && from < start + count,
+      all
+        ? null
+        : (from, to) => to + this.chunks![0] > start && from < start + count,
     ).map((entry): ChunkEntry => {
       const k = new Cursor(entry.key, `a chunk key of ${where}`);
       const size = k.u32();
