@@ -1,8 +1,14 @@
 """For each STORE.h5 N given, checks with pandas that table t holds at least N
 rows and that its first N rows are rowAt(0..N-1) of tests/programs/rows.ts.
-Prints one line per store: "<path> <rows found>"; exits 1 on the first mismatch."""
+Prints one line per store: "<path> <rows found>"; exits 1 on the first mismatch.
+A store whose writer holds it locked (the moment of an in-place update's
+writes, when HDF5's lock keeps readers out rather than show them a half-made
+file) is opened again after a pause, as a user would."""
 import sys
+import time
 import warnings
+
+import tables
 
 import pandas as pd
 
@@ -17,7 +23,14 @@ def row_at(i):
 args = sys.argv[1:]
 for path, expected in zip(args[0::2], args[1::2]):
     expected = int(expected)
-    df = pd.read_hdf(path, "t")
+    for attempt in range(100):
+        try:
+            df = pd.read_hdf(path, "t")
+            break
+        except tables.exceptions.HDF5ExtError as error:
+            if "unable to lock" not in str(error) or attempt == 99:
+                raise
+            time.sleep(0.02)
     if len(df) < expected:
         sys.exit(f"{path}: {len(df)} rows, expected at least {expected}")
     for i, row in enumerate(df.itertuples(index=False)):
