@@ -8,6 +8,7 @@ import { loadH5 } from "../src/h5/h5wasm.ts";
 import { withHdf5 } from "../src/h5/store_file.ts";
 import { prepareRead, withTableFile } from "../src/h5/table_file.ts";
 import { assertEquals, assertOk, assertRejects } from "./assert.ts";
+import { repack } from "./h5repack.ts";
 import { FIXTURES } from "./fixtures.ts";
 import { ignoreUnless, runPython } from "./interop/python.ts";
 import { quietly } from "./warnings.ts";
@@ -116,9 +117,7 @@ Deno.test({
       "1",
       "3000",
     ]);
-    await new Deno.Command("h5repack", {
-      args: ["-f", "GZIP=6", storesUnder(join(dir, "z"))[0], zlib],
-    }).output();
+    await repack(storesUnder(join(dir, "z"))[0], zlib, "GZIP=6");
     const { fast, h5 } = await both(zlib);
     assertEquals(fast, h5, zlib);
   },
@@ -139,10 +138,7 @@ Deno.test({
     const [plain] = storesUnder(dir);
     const run = plain.split("/").at(-2)!;
     Deno.mkdirSync(join(dir, "nbit"));
-    const out = await new Deno.Command("h5repack", {
-      args: ["-f", "/log/table:NBIT", plain, join(dir, "nbit", "store.h5")],
-    }).output();
-    assertOk(out.success, new TextDecoder().decode(out.stderr));
+    await repack(plain, join(dir, "nbit", "store.h5"), "/log/table:NBIT");
     const { value, warnings } = await quietly(async () => {
       using reader = await CollectionReader.open(dir, { progress: false });
       return reader.df("log").objects();

@@ -2,6 +2,7 @@
 // DENO_DIR, a folder with no deno.json, --no-config.
 import { extname, join, normalize } from "node:path";
 import { assertEquals, assertOk } from "./assert.ts";
+import { repack } from "./h5repack.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const TIMEOUT_MS = 180_000;
@@ -91,15 +92,11 @@ console.log("logged");
       // a copy whose log the fast reader hands to h5wasm's read Worker,
       // whose module is then loaded over HTTP too
       Deno.mkdirSync(join(runs, "nbit"));
-      const repack = await new Deno.Command("h5repack", {
-        args: [
-          "-f",
-          "/log/table:NBIT",
-          join(runs, "lr-0.1", "store.h5"),
-          join(runs, "nbit", "store.h5"),
-        ],
-      }).output();
-      assertOk(repack.success, new TextDecoder().decode(repack.stderr));
+      await repack(
+        join(runs, "lr-0.1", "store.h5"),
+        join(runs, "nbit", "store.h5"),
+        "/log/table:NBIT",
+      );
 
       const listed = await deno(
         ["run", "-A", "--no-config", `${server.url}/cli.ts`, "ls", runs],

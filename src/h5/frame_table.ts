@@ -34,7 +34,6 @@ import {
   type H5Dataset,
   type H5File,
   readRows,
-  writeRows,
 } from "./h5wasm.ts";
 
 /** The kinds of value a column holds on disk. */
@@ -758,30 +757,30 @@ export function appendRows(
   table: FrameTable,
   bytes: Uint8Array,
 ): void {
-  const count = bytes.length / table.rowSize;
-  if (count === 0) return;
-  dirtyIndexes(file, table.key);
-  const path = `/${table.key}/table`;
-  const dataset = file.get(path) as H5Dataset;
-  const total = table.nrows + count;
-  dataset.resize([total]);
-  writeRows(file, path, table.nrows, bytes, table.rowSize);
-  new AttributeWriter(file, path).int("NROWS", total);
-  table.nrows = total;
+  const size = table.rowSize;
+  appendRowsWith(
+    file,
+    table,
+    bytes.length / size,
+    (out, from) =>
+      out.set(bytes.subarray(from * size, from * size + out.length)),
+    false,
+  );
 }
 
 /**
  * Appends `count` rows at the end of a table, packed by `fill` straight
  * into the buffer HDF5 writes from (see `fillRows`: `fill(out, from)` packs
- * rows `[from, from + out.length / rowSize)` of those appended, zeroed),
- * and updates its row count. The dataset is extended once, and `NROWS` is
- * set after the rows are written.
+ * rows `[from, from + out.length / rowSize)` of those appended, zeroed
+ * unless `zeroed` is false), and updates its row count. The dataset is
+ * extended once, and `NROWS` is set after the rows are written.
  */
 export function appendRowsWith(
   file: H5File,
   table: FrameTable,
   count: number,
   fill: (out: Uint8Array, from: number) => void,
+  zeroed = true,
 ): void {
   if (count === 0) return;
   dirtyIndexes(file, table.key);
@@ -789,7 +788,7 @@ export function appendRowsWith(
   const dataset = file.get(path) as H5Dataset;
   const total = table.nrows + count;
   dataset.resize([total]);
-  fillRows(file, path, table.nrows, count, table.rowSize, fill);
+  fillRows(file, path, table.nrows, count, table.rowSize, fill, zeroed);
   new AttributeWriter(file, path).int("NROWS", total);
   table.nrows = total;
 }

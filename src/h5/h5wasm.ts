@@ -291,30 +291,6 @@ function writeBufferOf(m: RawModule): number {
 }
 
 /**
- * Writes raw rows at `start` of a 1-D dataset (which must be large enough),
- * in slices of whole rows through one reused wasm buffer; a row wider than
- * the buffer gets a buffer of its own.
- */
-export function writeRows(
-  file: H5File,
-  path: string,
-  start: number,
-  bytes: Uint8Array,
-  rowSize: number,
-): void {
-  fillRows(
-    file,
-    path,
-    start,
-    bytes.length / rowSize,
-    rowSize,
-    (out, from) =>
-      out.set(bytes.subarray(from * rowSize, from * rowSize + out.length)),
-    false,
-  );
-}
-
-/**
  * Writes `count` rows at `start` of a 1-D dataset (which must be large
  * enough), packed by `fill` straight into wasm memory: `fill(out, from)`
  * gets the zeroed bytes of rows `[from, from + out.length / rowSize)` (a

@@ -219,6 +219,21 @@ export interface WithOptions {
   strictClose?: boolean;
 }
 
+/**
+ * What an error thrown while using the store file at `path` becomes: a
+ * StoreFileError, TypeError or RangeError as it is, anything else (HDF5's
+ * own) a StoreFileError naming the file with HDF5's most specific reason.
+ */
+export function usingError(path: string, error: unknown): unknown {
+  if (
+    error instanceof StoreFileError || error instanceof TypeError ||
+    error instanceof RangeError
+  ) return error;
+  return new StoreFileError(path, `Cannot use ${path}: ${hdf5Reason(error)}`, {
+    cause: error,
+  });
+}
+
 /** Runs `body` on the open file and closes it (or keeps it, see `WithOptions`) whatever happens. */
 export function withHdf5<T>(
   path: string,
@@ -238,13 +253,7 @@ export function withHdf5<T>(
     return value;
   } catch (error) {
     noteTrap(path, error);
-    if (
-      error instanceof StoreFileError || error instanceof TypeError ||
-      error instanceof RangeError
-    ) throw error;
-    throw new StoreFileError(path, `Cannot use ${path}: ${hdf5Reason(error)}`, {
-      cause: error,
-    });
+    throw usingError(path, error);
   } finally {
     if (ok && options.keep && mode === "r") {
       keep(path, file);

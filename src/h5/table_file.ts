@@ -333,6 +333,7 @@ export async function prepareRead(path: string): Promise<void> {
     }
   }
   needsH5.set(path, unsupported);
+  if (readOnThisThread) return; // the Worker failed to start once: not again for each file
   try {
     await readWorkerReady();
   } catch (error) {
@@ -340,7 +341,7 @@ export async function prepareRead(path: string): Promise<void> {
     await loadH5();
     readOnThisThread = true;
     warn(
-      `reading ${path} with h5wasm on the main thread, not isolated: ${
+      `reading ${path} and later files with h5wasm on the main thread, not isolated: ${
         (error as Error).message
       }`,
     );
@@ -360,6 +361,7 @@ export function withTableFile<T>(
   body: (file: TableFile) => T,
   options: { keep?: boolean; onThisThread?: boolean } = {},
 ): T {
+  const writerHere = options.onThisThread === true && h5Loaded();
   if (!needsH5.has(path)) {
     checkNoEscape(path);
     let file: FastFile | null = null;
@@ -372,10 +374,7 @@ export function withTableFile<T>(
         throw storeError(path, error);
       }
       needsH5.set(path, error.message);
-      if (
-        !readWorkerUsable() && !readOnThisThread &&
-        !(options.onThisThread && h5Loaded())
-      ) {
+      if (!readWorkerUsable() && !readOnThisThread && !writerHere) {
         throw new StoreFileError(
           path,
           `Cannot read ${path} now: it changed since it was opened and needs h5wasm (${error.message}); open it again`,
@@ -389,9 +388,7 @@ export function withTableFile<T>(
   try {
     // readers use the Worker (see isolated/client.ts); a writer, whose
     // process has h5wasm loaded for writing, reads on its own thread
-    if (readWorkerUsable() && !(options.onThisThread && h5Loaded())) {
-      return withReadWorker(path, body);
-    }
+    if (readWorkerUsable() && !writerHere) return withReadWorker(path, body);
     return withHdf5(path, "r", (file) => body(new H5TableFile(file)), options);
   } catch (error) {
     const reason = needsH5.get(path) ?? "";

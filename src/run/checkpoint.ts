@@ -149,15 +149,12 @@ function applyBatches(
     if (start !== layout.nrows) {
       // another writer (Python cox) changed the table since this batch was
       // journaled: ours go after what is there, never over it
-      warn(
-        `table "${batch.table}" of ${file.filename} holds ${layout.nrows} rows where our journal expected ` +
-          `${start}: rows ${Math.min(start, layout.nrows)}..${
-            Math.max(start, layout.nrows) - 1
-          } were ${
-            layout.nrows > start ? "written by another writer" : "missing"
-          }; our ${batch.count} rows go after them, at rows ${layout.nrows}..${
-            layout.nrows + batch.count - 1
-          }`,
+      warnOvertaken(
+        batch.table,
+        file.filename,
+        layout.nrows,
+        start,
+        batch.count,
       );
       shifts.set(batch.table, layout.nrows - batch.start);
       start = layout.nrows;
@@ -608,6 +605,30 @@ export class PartialCheckpointError extends StoreFileError {
 }
 
 /**
+ * Warns that table `table` of `path` holds `found` rows where our `count`
+ * rows were to start at `expected` (another writer, Python cox, changed it
+ * meanwhile): ours go after what is there, never over it.
+ */
+function warnOvertaken(
+  table: string,
+  path: string,
+  found: number,
+  expected: number,
+  count: number,
+): void {
+  warn(
+    `table "${table}" of ${path} holds ${found} rows where our rows were to start at ${expected}: ` +
+      `rows ${Math.min(expected, found)}..${
+        Math.max(expected, found) - 1
+      } were ${
+        found > expected ? "written by another writer" : "missing"
+      }; our ${count} rows go after them, at rows ${found}..${
+        found + count - 1
+      }`,
+  );
+}
+
+/**
  * Bytes per write of a bulk append's new chunks (whole chunks, written once):
  * one write per chunk (at most 512 KiB). The kernel writes 640 MB in 1 MiB
  * writes 2.5x faster than in 64 KiB ones; a later small rewrite of the last
@@ -689,16 +710,7 @@ export function appendInPlace(
     }
     const start = layout.nrows;
     if (start !== rows.start) {
-      warn(
-        `table "${rows.table}" of ${storePath} holds ${start} rows where ${rows.start} were expected: ` +
-          `rows ${Math.min(start, rows.start)}..${
-            Math.max(start, rows.start) - 1
-          } were ${
-            start > rows.start ? "written by another writer" : "missing"
-          }; our ${rows.count} rows go after them, at rows ${start}..${
-            start + rows.count - 1
-          }`,
-      );
+      warnOvertaken(rows.table, storePath, start, rows.start, rows.count);
     }
     appendRowsWith(
       file,

@@ -83,12 +83,10 @@ export function encodeBatch(batch: JournalBatch): Uint8Array {
  * A batch packed straight into its journal record: `fill` writes the rows
  * into the (zeroed) bytes they take in the record, which is then sealed, so
  * the rows are written once in memory and `bytes` is a view of the record.
- * `alloc` gives the record's zeroed bytes (by default a new array).
  */
 export function framedBatch(
   batch: Omit<JournalBatch, "bytes" | "frame">,
   fill: (rows: Uint8Array) => void,
-  alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
 ): JournalBatch {
   const header: BatchHeader = {
     v: 1,
@@ -103,7 +101,9 @@ export function framedBatch(
   const json = encoder.encode(JSON.stringify(header));
   const rowBytes = batch.count * batch.layout.rowSize;
   const length = 4 + json.length + rowBytes;
-  const frame = alloc(RECORD_HEADER_BYTES + length + RECORD_FOOTER_BYTES);
+  const frame = new Uint8Array(
+    RECORD_HEADER_BYTES + length + RECORD_FOOTER_BYTES,
+  );
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   view.setUint32(RECORD_HEADER_BYTES, json.length, true);
   frame.set(json, RECORD_HEADER_BYTES + 4);

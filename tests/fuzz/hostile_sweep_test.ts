@@ -7,6 +7,7 @@ import { readWorkerStats } from "../../src/h5/isolated/client.ts";
 import { warn } from "../../src/warn.ts";
 import { torchBomb } from "../torch/bomb.ts";
 import { assertEquals, assertOk } from "../assert.ts";
+import { repack } from "../h5repack.ts";
 import { ignoreUnless, runPython } from "../interop/python.ts";
 import { quietly } from "../warnings.ts";
 
@@ -93,15 +94,11 @@ Deno.test({
     {
       const run = copyRun("h5-nbit");
       Deno.removeSync(join(run, "store.h5"));
-      const out = await new Deno.Command("h5repack", {
-        args: [
-          "-f",
-          "/log/table:NBIT",
-          join(storage, "good-0000", "store.h5"),
-          join(run, "store.h5"),
-        ],
-      }).output();
-      assertOk(out.success, new TextDecoder().decode(out.stderr));
+      await repack(
+        join(storage, "good-0000", "store.h5"),
+        join(run, "store.h5"),
+        "/log/table:NBIT",
+      );
     }
     // a valid run whose state dict is a torch archive with two storages
     // declaring 1 KiB that inflate to 1000 MiB each

@@ -9,6 +9,7 @@ import {
   setReadWorkerLimits,
 } from "../../src/h5/isolated/client.ts";
 import { assertEquals, assertOk } from "../assert.ts";
+import { repack } from "../h5repack.ts";
 import { ignoreUnless, runPython } from "../interop/python.ts";
 import { quietly } from "../warnings.ts";
 
@@ -175,4 +176,49 @@ Deno.test({
     assertEquals(got.stats.boots, 1);
     assertOk(got.stats.calls >= 4, JSON.stringify(got.stats));
   },
+});
+
+Deno.test("without read access to cox's modules the Worker cannot start: files are read on the main thread, with one warning for the sweep", async () => {
+  const storage = await Deno.makeTempDir({ prefix: "cox-read-worker-" });
+  {
+    using store = await Store.open(storage, "plain");
+    const log = store.addTable("log", { step: "int" });
+    for (let i = 0; i < 10; i++) log.appendRow({ step: i });
+  }
+  const plain = join(storage, "plain", "store.h5");
+  for (const run of ["a", "b", "c"]) {
+    Deno.mkdirSync(join(storage, run));
+    await repack(plain, join(storage, run, "store.h5"), "/log/table:NBIT");
+  }
+  Deno.removeSync(join(storage, "plain"), { recursive: true });
+  const mod = new URL("../../mod.ts", import.meta.url).href;
+  const client = new URL("../../src/h5/isolated/client.ts", import.meta.url)
+    .href;
+  const script = join(await Deno.makeTempDir(), "read.ts");
+  Deno.writeTextFileSync(
+    script,
+    `import { CollectionReader } from "${mod}";
+import { readWorkerStats } from "${client}";
+using reader = await CollectionReader.open(Deno.args[0], { progress: false });
+console.log(JSON.stringify({ rows: reader.df("log").numRows(), boots: readWorkerStats().boots }));`,
+  );
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--allow-read=${storage},${script}`,
+      "--allow-env",
+      script,
+      storage,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertOk(out.success, stderr);
+  assertEquals(JSON.parse(new TextDecoder().decode(out.stdout)), {
+    rows: 30,
+    boots: 1,
+  });
+  const warnings = stderr.split("\n").filter((l) => l.includes("not isolated"));
+  assertEquals(warnings.length, 1, stderr);
 });

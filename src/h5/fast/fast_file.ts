@@ -20,7 +20,8 @@ import {
   type RawAttribute,
 } from "./format.ts";
 import { DatasetInfo } from "./dataset.ts";
-import { type FileStamp, H5Damaged, settled, Source } from "./source.ts";
+import { type FileStamp, H5Damaged, Source } from "./source.ts";
+import { settled } from "../../file_stamp.ts";
 
 /** A dataset's metadata in the shape h5wasm gives it (what `describeFrameTable` reads). */
 export interface DatasetMeta {
@@ -135,7 +136,8 @@ export class FastFile implements RawAttributes {
       return new FastFile(
         path,
         src,
-        held && sameStamp(held.stamp, src.stamp) && settled(held.stamp)
+        held && sameStamp(held.stamp, src.stamp) &&
+          settled(held.stamp.mtimeMs, held.stamp.seenAt)
           ? held
           : undefined,
       );

@@ -9,8 +9,6 @@
  * @module
  */
 
-import { settled as settledAt } from "../../file_stamp.ts";
-
 /** A feature of HDF5 the fast reader does not decode: the caller falls back to h5wasm. */
 export class H5Unsupported extends Error {
   constructor(message: string) {
@@ -48,11 +46,6 @@ export interface FileStamp {
   ino: number;
   /** When the stamp was taken (wall clock, ms), not part of the identity. */
   seenAt: number;
-}
-
-/** Whether a stamp, equal to a later one, proves the file unchanged since (see `RACY_MS`). */
-export function settled(stamp: FileStamp): boolean {
-  return settledAt(stamp.mtimeMs, stamp.seenAt);
 }
 
 /** Whole-file buffers of closed sources, for the next file. */

@@ -30,8 +30,8 @@ import type {
   FrameTable,
   StoredKind,
 } from "../frame_table.ts";
-import { hdf5Reason, pluginFolder } from "../h5wasm.ts";
-import { StoreFileError } from "../store_file.ts";
+import { pluginFolder } from "../h5wasm.ts";
+import { StoreFileError, usingError } from "../store_file.ts";
 import type { TableFile } from "../table_file.ts";
 import {
   BOOTING,
@@ -51,12 +51,17 @@ interface Threads {
   receiveMessageOnPort(port: MessagePort): { message: unknown } | undefined;
 }
 
+let nodeThreads: Threads | null = null;
+
 /** `node:worker_threads`, loaded on first use (a `node:` import costs every process at start-up). */
 function threads(): Threads {
-  return (globalThis as unknown as {
+  return nodeThreads ??= (globalThis as unknown as {
     process: { getBuiltinModule(name: string): Threads };
   }).process.getBuiltinModule("node:worker_threads");
 }
+
+/** A word nobody raises: waiting on it with a timeout is a synchronous pause. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** When the Worker is restarted, and how long its calls may take. */
 export interface ReadWorkerLimits {
@@ -159,11 +164,22 @@ function boot(): Running {
   return running;
 }
 
-function bootError(running: Running): string {
-  const got = threads().receiveMessageOnPort(running.port)?.message as
-    | { bootError?: string }
-    | undefined;
-  return got?.bootError ?? running.failed ?? "it stopped while starting";
+/**
+ * Why `running` did not become ready (retiring it), or null when it is
+ * ready.
+ */
+function bootFailure(running: Running): string | null {
+  const state = Atomics.load(running.control, STATE);
+  if (state !== BOOTING && state !== FAILED) return null;
+  let why = `not ready after ${limits.bootMs / 1000} s`;
+  if (state === FAILED) {
+    const got = threads().receiveMessageOnPort(running.port)?.message as
+      | { bootError?: string }
+      | undefined;
+    why = got?.bootError ?? running.failed ?? "it stopped while starting";
+  }
+  retire(running, `boot: ${why}`);
+  return why;
 }
 
 function retire(running: Running, why: string): void {
@@ -193,14 +209,8 @@ export async function readWorkerReady(): Promise<void> {
     clearTimeout(timer);
     running.worker.unref();
   }
-  const state = Atomics.load(running.control, STATE);
-  if (state === BOOTING || state === FAILED) {
-    const why = state === FAILED
-      ? bootError(running)
-      : `not ready after ${limits.bootMs / 1000} s`;
-    retire(running, `boot: ${why}`);
-    throw new Error(`Cannot start HDF5 for reading: ${why}`);
-  }
+  const why = bootFailure(running);
+  if (why !== null) throw new Error(`Cannot start HDF5 for reading: ${why}`);
   everReady = true;
 }
 
@@ -216,12 +226,8 @@ function ready(path: string): Running {
   if (Atomics.load(running.control, STATE) === BOOTING) {
     Atomics.wait(running.control, STATE, BOOTING, limits.bootMs);
   }
-  const state = Atomics.load(running.control, STATE);
-  if (state !== BOOTING && state !== FAILED) return running;
-  const why = state === FAILED
-    ? bootError(running)
-    : `not ready after ${limits.bootMs / 1000} s`;
-  retire(running, `boot: ${why}`);
+  const why = bootFailure(running);
+  if (why === null) return running;
   throw new StoreFileError(
     path,
     `Cannot read ${path}: HDF5 could not be started (${why})`,
@@ -231,11 +237,10 @@ function ready(path: string): Running {
 /** The answer the Worker posted before raising the word (taken synchronously). */
 function receive(running: Running): Reply {
   const { receiveMessageOnPort } = threads();
-  const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let tries = 0; tries < 1000; tries++) {
     const got = receiveMessageOnPort(running.port);
     if (got !== undefined) return got.message as Reply;
-    Atomics.wait(pause, 0, 0, 1); // posted, not yet delivered
+    Atomics.wait(PAUSE, 0, 0, 1); // posted, not yet delivered
   }
   throw new Error("the answer never arrived");
 }
@@ -257,10 +262,7 @@ function rebuilt(path: string, error: ThrownError): Error {
     case "RangeError":
       return new RangeError(error.message);
   }
-  return new StoreFileError(
-    path,
-    `Cannot use ${path}: ${hdf5Reason(new Error(error.message))}`,
-  );
+  return usingError(path, new Error(error.message)) as Error;
 }
 
 /** Calls `method` on `path` in the Worker; `limitMs` bounds the wait. */
@@ -385,13 +387,7 @@ export function withReadWorker<T>(
   try {
     return body(new WorkerTableFile(path, size));
   } catch (error) {
-    if (
-      error instanceof StoreFileError || error instanceof TypeError ||
-      error instanceof RangeError
-    ) throw error;
-    throw new StoreFileError(path, `Cannot use ${path}: ${hdf5Reason(error)}`, {
-      cause: error,
-    });
+    throw usingError(path, error);
   } finally {
     const running = current;
     if (running !== null) {
