@@ -9,7 +9,8 @@
  *   changed since V, the answer waits (up to MS, at most 30 s) until
  *   something does, and is sent as soon as the changed run is read.
  *   `loading` is true while the server's first pass over the sweep is
- *   still reading runs.
+ *   still reading runs; a poll with `loading=1` (its page last saw that)
+ *   is answered as soon as the pass has ended.
  * - `POST /api/series` `{key, x, width, logX, runs: [[id, from], ...]}`:
  *   the points of series `key` of each run from point `from` on,
  *   downsampled to `width` pixel columns; binary (see {@linkcode encodeSeries}).
@@ -173,7 +174,14 @@ export class Api {
     );
     if (wait > 0 && Number.isFinite(since)) {
       // a long poll: the watch and the background passes bring changes in
-      await this.sweep.changed(since, wait);
+      // `loading=1`: the page last saw the first pass under way, and is
+      // answered at once if it ended in between
+      await this.sweep.changed(
+        since,
+        wait,
+        undefined,
+        params.get("loading") === "1",
+      );
       this.lastAskedAt = performance.now();
     } else {
       // the background pass keeps what is held fresh; wait only when it fell behind

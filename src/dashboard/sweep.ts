@@ -249,14 +249,18 @@ export class Sweep {
   /**
    * Settles with true as soon as the sweep's version exceeds `since`
    * (at once if it already does), or with false after `timeoutMs`, on
-   * `signal`'s abort, or when the sweep is closed.
+   * `signal`'s abort, or when the sweep is closed. A caller that last saw
+   * the first pass under way (`sawLoading`) is answered as soon as it has
+   * ended, even when it ended before this call.
    */
   changed(
     since: number,
     timeoutMs: number,
     signal?: AbortSignal,
+    sawLoading = false,
   ): Promise<boolean> {
     if (this.version > since) return Promise.resolve(true);
+    if (sawLoading && !this.loading) return Promise.resolve(false);
     if (this.#closed || signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const done = () => {

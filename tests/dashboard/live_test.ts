@@ -86,6 +86,20 @@ Deno.test("dashboard live: the server answers before every run is read, and the 
       `run-${String(runs - 1).padStart(4, "0")}`,
     );
     assertEquals(all.runs[7].rows.metadata, 1);
+    // a page whose last answer still said "loading" polls after the pass
+    // ended, with nothing newer to see: it hears of the end at once, not
+    // after its poll's wait
+    const t0 = performance.now();
+    const ended = await sweepInfo(
+      d.origin,
+      `?since=${all.version}&wait=20000&loading=1`,
+    );
+    assertEquals(ended.loading, false);
+    assertEquals(ended.runs.length, 0);
+    assert(
+      performance.now() - t0 < 10_000,
+      `the poll waited ${performance.now() - t0} ms for a change`,
+    );
   } finally {
     await d.shutdown();
     setWarningSink(restore);

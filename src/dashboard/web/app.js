@@ -928,6 +928,7 @@ async function poll() {
     const answer = await getJson("/api/sweep", {
       since: String(state.version),
       wait: String(WAIT_MS),
+      ...(state.loading ? { loading: "1" } : {}),
     });
     showTotal(answer);
     const wasLoading = state.loading;
