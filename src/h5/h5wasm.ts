@@ -8,7 +8,6 @@
  */
 
 import type h5wasmModule from "npm:h5wasm@0.10.3/node";
-import { fileURLToPath } from "node:url";
 import { installFileRoutes } from "./file_routes.ts";
 
 /** The h5wasm high-level API (File, Group, Dataset). */
@@ -191,6 +190,15 @@ export async function pluginFolder(): Promise<string | null> {
       "npm:h5wasm-plugins@0.2.1/index.mjs"
     ) as { base_url: string };
     if (base_url.startsWith("file:")) {
+      // node:url's fileURLToPath, fetched only here: a static `node:` import
+      // starts Node compatibility in every process (see path.ts)
+      const { fileURLToPath } = (globalThis as unknown as {
+        process: {
+          getBuiltinModule(name: "node:url"): {
+            fileURLToPath(url: string): string;
+          };
+        };
+      }).process.getBuiltinModule("node:url");
       return fileURLToPath(`${base_url}/plugins`);
     }
   } catch {
