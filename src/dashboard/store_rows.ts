@@ -18,7 +18,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import {
   type Cell,
   type ColumnSlot,
@@ -28,9 +28,8 @@ import {
 } from "../h5/frame_table.ts";
 import { columnNames, reorder } from "../h5/layout.ts";
 import { withTableFile } from "../h5/table_file.ts";
-import { COX_DATA } from "../run/checkpoint.ts";
 import { underReadLock, UNDO_SUFFIX } from "../run/in_place.ts";
-import { JOURNAL_SUFFIX, STORE_BASENAME } from "../run/store.ts";
+import { COX_DATA, JOURNAL_SUFFIX, STORE_BASENAME } from "../run/run_files.ts";
 import { schemaFromCoxData } from "../cox_data.ts";
 import type { Schema } from "../schema.ts";
 

@@ -49,8 +49,8 @@ import { syncDir, syncFile } from "./fs_sync.ts";
 import type { PyValue } from "../pickle/values.ts";
 import type { Schema } from "../schema.ts";
 
-/** The pickled group attribute cox keeps a table's schema in. */
-export const COX_DATA = "COX_DATA";
+import { COX_DATA } from "./run_files.ts";
+export { COX_DATA };
 
 /** What a checkpoint needs to know beyond the batches. */
 export interface CheckpointOptions {

@@ -87,11 +87,22 @@ import { checkInsideRun, makeDirInsideRun } from "./inside_run.ts";
 import { warn } from "../warn.ts";
 import { renderStore } from "../render.ts";
 
-/** File and folder names inside a run, as cox names them. */
-export const STORE_BASENAME = "store.h5";
-export const SAVE_DIR = "save";
-export const TABLE_OBJECT_DIR = ".table_objects";
-export const TENSORBOARD_DIR = "tensorboard";
+import {
+  JOURNAL_SUFFIX,
+  LOCK_SUFFIX,
+  SAVE_DIR,
+  STORE_BASENAME,
+  TABLE_OBJECT_DIR,
+  TENSORBOARD_DIR,
+} from "./run_files.ts";
+export {
+  JOURNAL_SUFFIX,
+  LOCK_SUFFIX,
+  SAVE_DIR,
+  STORE_BASENAME,
+  TABLE_OBJECT_DIR,
+  TENSORBOARD_DIR,
+};
 /** Rows per journal batch of `appendColumns` (a batch is packed in memory whole). */
 export const APPEND_SLICE_ROWS = 65_536;
 /** Bytes of `appendColumns` batches journaled with one sync, then brought into `store.h5`. */
@@ -110,11 +121,6 @@ function sliceOf(column: CellColumn, from: number, to: number): CellColumn {
  * `flushMs`.
  */
 export const DEFAULT_FLUSH_BYTES = 16 << 20;
-
-/** The journal of flushed rows not yet in `store.h5`. */
-export const JOURNAL_SUFFIX = ".journal";
-/** The lock naming the process that writes the run. */
-export const LOCK_SUFFIX = ".lock";
 
 /** The kinds of summary `logTableAndTb` can write, as tensorboardX's `add_<kind>`. */
 export type SummaryType = "scalar" | "histogram" | "text" | "image";
