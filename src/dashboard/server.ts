@@ -96,6 +96,8 @@ export async function startDashboard(
   const sweep = new Sweep(options.dir, {
     metadataTable: options.metadataTable,
   });
+  // set up off this thread while the first runs are read
+  const watched = sweep.watch();
   const first = Promise.withResolvers<void>();
   sweep.refresh(() => first.resolve());
   await first.promise;
@@ -114,7 +116,6 @@ export async function startDashboard(
     sweep.close();
     throw error;
   }
-  const watched = sweep.watch();
 
   const handle = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
@@ -193,7 +194,7 @@ export async function startDashboard(
   // sweep is watched, a changed run is read at once and passes are rarer
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const least = watched ? WATCHED_PAUSE_MS : MIN_PAUSE_MS;
+  let least = MIN_PAUSE_MS;
   const background = async () => {
     const t0 = performance.now();
     if (
@@ -205,7 +206,10 @@ export async function startDashboard(
     const pause = Math.max(least, performance.now() - t0);
     timer = setTimeout(background, pause);
   };
-  sweep.loaded.then(() => {
+  sweep.loaded.then(async () => {
+    if (await watched) least = WATCHED_PAUSE_MS;
+    // the watch was set up during the first pass: what changed in a run
+    // read before it began is caught by the next pass
     if (!stopped) timer = setTimeout(background, least);
   });
 

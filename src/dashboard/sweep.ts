@@ -16,14 +16,14 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { stampText } from "../file_stamp.ts";
 import {
   JOURNAL_SUFFIX,
-  Store,
   STORE_BASENAME,
   TENSORBOARD_DIR,
-} from "../run/store.ts";
+} from "../run/run_files.ts";
+import type { Store } from "../run/store.ts";
 import { firstRow } from "../sweep/decoded_run.ts";
 import {
   type EventRecord,
@@ -32,6 +32,7 @@ import {
 } from "../tensorboard/read_events.ts";
 import type { Schema } from "../schema.ts";
 import { newScalarColumns, readScalars } from "./scalars.ts";
+import { type FolderWatch, watchFolder } from "./watch.ts";
 import { Growable, type SeriesColumns } from "./series.ts";
 import { readNewRows } from "./store_rows.ts";
 
@@ -206,7 +207,7 @@ export class Sweep {
   #waiters = new Set<() => void>();
   /** The read of each run under way, so that two reads of a run never overlap. */
   #busy = new Map<string, Promise<void>>();
-  #watcher: Deno.FsWatcher | null = null;
+  #watcher: FolderWatch | null = null;
   #closed = false;
   /** Entries of the sweep folder that are links (followed only when they stay inside it). */
   #links = new Set<string>();
@@ -294,19 +295,14 @@ export class Sweep {
   }
 
   /**
-   * Watches the sweep's folder (recursively, with `Deno.watchFs`) and reads a
-   * run again as soon as a file in it changes, a few milliseconds after the
-   * writer's last change. Returns false when the platform cannot watch it
-   * (the caller's periodic passes are then the only way changes are seen).
+   * Watches the sweep's folder (recursively, see `watch.ts`) and reads a run
+   * again as soon as a file in it changes, a few milliseconds after the
+   * writer's last change. Settles with false when the platform cannot watch
+   * it (the caller's periodic passes are then the only way changes are
+   * seen). The watch is set up off this thread: a pass goes on meanwhile.
    */
-  watch(): boolean {
-    if (this.#watcher !== null) return true;
-    try {
-      this.#watcher = Deno.watchFs(this.root, { recursive: true });
-    } catch {
-      return false;
-    }
-    const watcher = this.#watcher;
+  watch(): Promise<boolean> {
+    if (this.#watcher !== null) return this.#watcher.ready;
     const root = this.root.endsWith("/") ? this.root : `${this.root}/`;
     const pending = new Set<string>();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -314,37 +310,25 @@ export class Sweep {
       timer = undefined;
       const names = [...pending];
       pending.clear();
-      this.refreshRuns(names);
+      if (!this.#closed) this.refreshRuns(names);
     };
-    (async () => {
-      try {
-        for await (const event of watcher) {
-          if (event.kind === "access") continue;
-          for (const path of event.paths) {
-            if (!path.startsWith(root)) continue;
-            const name = path.slice(root.length).split("/")[0];
-            if (name !== "") pending.add(name);
-          }
-          if (pending.size > 0 && timer === undefined) {
-            timer = setTimeout(flush, WATCH_SETTLE_MS);
-          }
-        }
-      } catch {
-        // closed, or the folder went away: the periodic passes remain
+    this.#watcher = watchFolder(this.root, (paths) => {
+      for (const path of paths) {
+        if (!path.startsWith(root)) continue;
+        const name = path.slice(root.length).split("/")[0];
+        if (name !== "") pending.add(name);
       }
-      clearTimeout(timer);
-    })();
-    return true;
+      if (pending.size > 0 && timer === undefined) {
+        timer = setTimeout(flush, WATCH_SETTLE_MS);
+      }
+    });
+    return this.#watcher.ready;
   }
 
   /** Stops watching and lets every waiting {@linkcode Sweep.changed} settle. */
   close(): void {
     this.#closed = true;
-    try {
-      this.#watcher?.close();
-    } catch {
-      // already closed
-    }
+    this.#watcher?.close();
     this.#watcher = null;
     this.#notify();
   }
@@ -662,7 +646,7 @@ async function readStoreTables(
   run: RunState,
   metadataTable: string,
 ): Promise<boolean> {
-  using store = await Store.open(dir, run.id, { mode: "r" });
+  using store = await openStore(dir, run.id);
   let changed = false;
   for (const [name, table] of store.tables) {
     const held = run.tables.get(name);
@@ -685,6 +669,16 @@ async function readStoreTables(
   return changed;
 }
 
+/**
+ * `Store.open(dir, id, { mode: "r" })`, with the store's module loaded on
+ * first use: most sweeps are read by the fast path alone, and a server that
+ * never needs `Store` starts without the writer's modules.
+ */
+async function openStore(dir: string, id: string): Promise<Store> {
+  const { Store } = await import("../run/store.ts");
+  return await Store.open(dir, id, { mode: "r" });
+}
+
 /** A request for something that lies outside the sweep (through a link). */
 export class OutsideSweepError extends Error {
   constructor(message: string) {
@@ -703,7 +697,7 @@ export async function withRunStore<T>(
   if (!inside(sweep.root, path) || !inside(path, join(path, STORE_BASENAME))) {
     throw new OutsideSweepError("the run's store lies outside the sweep");
   }
-  using store = await Store.open(sweep.dir, run.id, { mode: "r" });
+  using store = await openStore(sweep.dir, run.id);
   return f(store);
 }
 

@@ -173,7 +173,7 @@ Deno.test("dashboard live: a watched sweep reads a new run and an event file's n
   const sweep = new Sweep(dir);
   try {
     await sweep.refresh();
-    assert(sweep.watch(), "Deno.watchFs should watch the sweep");
+    assert(await sweep.watch(), "Deno.watchFs should watch the sweep");
     const v0 = sweep.version;
     {
       using store = await Store.open(dir, "run-0005", { new: true });
