@@ -182,36 +182,8 @@ export function openHdf5(path: string, mode: "r" | "a" | "w"): H5File {
   }
 }
 
-/**
- * Files a reader looked into, kept open for its next use (the first read of
- * a table usually follows soon): opening a file is a good part of reading a
- * small one. At most `KEEP_MAX` are kept (each holds a few hundred KiB of
- * HDF5's caches and a file handle); the oldest is closed first.
- */
-const kept = new Map<string, H5File>();
-const KEEP_MAX = 256;
-
-/** Closes the file kept open for `path`, if any. */
-export function closeKept(path: string): void {
-  const file = kept.get(path);
-  if (file === undefined) return;
-  kept.delete(path);
-  try {
-    file.close();
-  } catch (error) {
-    noteTrap(path, error);
-  }
-}
-
-function keep(path: string, file: H5File): void {
-  kept.set(path, file);
-  if (kept.size > KEEP_MAX) closeKept(kept.keys().next().value!);
-}
-
 /** How `withHdf5` treats the file afterwards. */
 export interface WithOptions {
-  /** Keep the file open (read-only) for the next `withHdf5` on it. */
-  keep?: boolean;
   /**
    * Throw when closing the file fails (HDF5 writes what it cached at close:
    * a failure there means the file is incomplete).
@@ -234,18 +206,14 @@ export function usingError(path: string, error: unknown): unknown {
   });
 }
 
-/** Runs `body` on the open file and closes it (or keeps it, see `WithOptions`) whatever happens. */
+/** Runs `body` on the open file and closes it whatever happens. */
 export function withHdf5<T>(
   path: string,
   mode: "r" | "a" | "w",
   body: (file: H5File) => T,
   options: WithOptions = {},
 ): T {
-  // HDF5 refuses to open for writing a file this process has open to read
-  if (mode !== "r") closeKept(path);
-  const held = mode === "r" ? kept.get(path) : undefined;
-  if (held !== undefined) kept.delete(path);
-  const file = held ?? openHdf5(path, mode);
+  const file = openHdf5(path, mode);
   let ok = false;
   try {
     const value = body(file);
@@ -255,22 +223,18 @@ export function withHdf5<T>(
     noteTrap(path, error);
     throw usingError(path, error);
   } finally {
-    if (ok && options.keep && mode === "r") {
-      keep(path, file);
-    } else {
-      try {
-        file.close();
-      } catch (error) {
-        noteTrap(path, error);
-        // unless asked, the file is already unusable and the error above says why
-        if (ok && options.strictClose) {
-          // deno-lint-ignore no-unsafe-finally
-          throw new StoreFileError(
-            path,
-            `Cannot finish writing ${path}: ${hdf5Reason(error)}`,
-            { cause: error },
-          );
-        }
+    try {
+      file.close();
+    } catch (error) {
+      noteTrap(path, error);
+      // unless asked, the file is already unusable and the error above says why
+      if (ok && options.strictClose) {
+        // deno-lint-ignore no-unsafe-finally
+        throw new StoreFileError(
+          path,
+          `Cannot finish writing ${path}: ${hdf5Reason(error)}`,
+          { cause: error },
+        );
       }
     }
   }

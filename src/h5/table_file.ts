@@ -353,13 +353,12 @@ export async function prepareRead(path: string): Promise<void> {
  * h5wasm when the fast reader does not handle the file: in the read Worker,
  * which `prepareRead` starts (until then such a file is a StoreFileError
  * caused by `H5Unsupported`), or on this thread for a writer
- * (`onThisThread`, with h5wasm loaded) reading its own store. `keep` keeps a
- * file h5wasm opened on this thread open for the next read.
+ * (`onThisThread`, with h5wasm loaded) reading its own store.
  */
 export function withTableFile<T>(
   path: string,
   body: (file: TableFile) => T,
-  options: { keep?: boolean; onThisThread?: boolean } = {},
+  options: { onThisThread?: boolean } = {},
 ): T {
   const writerHere = options.onThisThread === true && h5Loaded();
   if (!needsH5.has(path)) {
@@ -389,7 +388,7 @@ export function withTableFile<T>(
     // readers use the Worker (see isolated/client.ts); a writer, whose
     // process has h5wasm loaded for writing, reads on its own thread
     if (readWorkerUsable() && !writerHere) return withReadWorker(path, body);
-    return withHdf5(path, "r", (file) => body(new H5TableFile(file)), options);
+    return withHdf5(path, "r", (file) => body(new H5TableFile(file)));
   } catch (error) {
     const reason = needsH5.get(path) ?? "";
     // a filter neither reader decodes: say which, rather than HDF5's plugin-path message

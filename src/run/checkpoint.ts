@@ -30,7 +30,7 @@ import { columnNames, columnsOf, reorder, sameLayout } from "../h5/layout.ts";
 import { AttributeReader } from "../h5/attributes.ts";
 import { copyObjects } from "../h5/copy.ts";
 import { attributeNames, copyAttribute } from "../h5/h5wasm.ts";
-import { closeKept, StoreFileError, withHdf5 } from "../h5/store_file.ts";
+import { StoreFileError, withHdf5 } from "../h5/store_file.ts";
 import { routeFile } from "../h5/file_routes.ts";
 import {
   busy,
@@ -442,7 +442,6 @@ function otherRows(
   const tables = new Set([...seen.keys(), ...batches.map((b) => b.table)]);
   let now: Map<string, number>;
   try {
-    closeKept(storePath);
     now = withHdf5(storePath, "r", (file) => rowCounts(file, tables));
   } catch (error) {
     return `its rows could not be counted (${(error as Error).message})`;
@@ -472,9 +471,6 @@ function checkpointOnce(
   options: CheckpointOptions,
   seen: Map<string, number>,
 ): Map<string, FrameTable> {
-  // a file kept open to read would show HDF5's cached view, perhaps from
-  // before another writer's rows
-  closeKept(storePath);
   // an update interrupted earlier in this process is undone first
   rollBack(storePath);
   const rebuild = withHdf5(
@@ -684,7 +680,6 @@ export function appendInPlace(
   rows: DirectAppend,
   options: CheckpointOptions,
 ): FrameTable {
-  closeKept(storePath);
   return updateInPlace(storePath, (file) => {
     let layout: FrameTable;
     if (exists(file, `/${rows.table}`)) {

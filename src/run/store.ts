@@ -32,7 +32,6 @@ import {
   checkHdf5Usable,
   checkNoEscape,
   checkSelfContained,
-  closeKept,
   loadH5,
   StoreFileError,
   withHdf5,
@@ -1583,7 +1582,6 @@ export class Store {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     this.#writer?.close();
-    closeKept(this.storePath);
     if (this.mode !== "r") {
       release(this.#exitHook);
       this.#lock?.release();
