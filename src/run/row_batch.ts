@@ -325,21 +325,22 @@ export class RowBatch {
   }
 
   /**
-   * Packs every committed row into `out` (`count * layout.rowSize` bytes,
-   * zeroed) in `layout`, numbering them from `firstIndex`. `column(slot)`
-   * gives the batch's column of each slot. String widths must have been
-   * checked against the layout.
+   * Packs committed rows `[from, to)` (all by default) into `out`
+   * (`(to - from) * layout.rowSize` bytes, zeroed) in `layout`, row `i`
+   * numbered `firstIndex + i`. `column(slot)` gives the batch's column of
+   * each slot. String widths must have been checked against the layout.
    */
   encode(
     layout: RowLayout,
     column: readonly number[],
     firstIndex: number,
     out: Uint8Array,
+    from = 0,
+    to: number = this.count,
   ): void {
-    const n = this.count;
     const step = layout.rowSize;
     const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    for (let i = 0, o = layout.indexOffset; i < n; i++, o += step) {
+    for (let i = from, o = layout.indexOffset; i < to; i++, o += step) {
       const v = firstIndex + i;
       view.setUint32(o, v >>> 0, true);
       view.setUint32(o + 4, Math.floor(v / TWO_32), true);
@@ -352,18 +353,18 @@ export class RowBatch {
       const big = this.#big[c];
       switch (slot.encoding) {
         case "f8":
-          for (let i = 0; i < n; i++, o += step) {
+          for (let i = from; i < to; i++, o += step) {
             view.setFloat64(o, num![i], le);
           }
           return;
         case "f4":
-          for (let i = 0; i < n; i++, o += step) {
+          for (let i = from; i < to; i++, o += step) {
             view.setFloat32(o, num![i], le);
           }
           return;
         case "i8":
         case "u8":
-          for (let i = 0; i < n; i++, o += step) {
+          for (let i = from; i < to; i++, o += step) {
             const b = big?.get(i);
             if (b !== undefined) {
               view.setBigUint64(o, BigInt.asUintN(64, b), le);
@@ -380,18 +381,22 @@ export class RowBatch {
           }
           return;
         case "i4":
-          for (let i = 0; i < n; i++, o += step) view.setInt32(o, num![i], le);
+          for (let i = from; i < to; i++, o += step) {
+            view.setInt32(o, num![i], le);
+          }
           return;
         case "u4":
-          for (let i = 0; i < n; i++, o += step) {
+          for (let i = from; i < to; i++, o += step) {
             view.setUint32(o, num![i], le);
           }
           return;
         case "i2":
-          for (let i = 0; i < n; i++, o += step) view.setInt16(o, num![i], le);
+          for (let i = from; i < to; i++, o += step) {
+            view.setInt16(o, num![i], le);
+          }
           return;
         case "u2":
-          for (let i = 0; i < n; i++, o += step) {
+          for (let i = from; i < to; i++, o += step) {
             view.setUint16(o, num![i], le);
           }
           return;
@@ -400,17 +405,17 @@ export class RowBatch {
         case "b1": {
           const bools = this.#bool[c];
           if (bools !== null) {
-            for (let i = 0; i < n; i++, o += step) out[o] = bools[i];
+            for (let i = from; i < to; i++, o += step) out[o] = bools[i];
           } else {
-            for (let i = 0; i < n; i++, o += step) out[o] = num![i] & 0xff;
+            for (let i = from; i < to; i++, o += step) out[o] = num![i] & 0xff;
           }
           return;
         }
         case "s": {
           const text = this.#text[c]!;
           const ends = this.#ends[c]!;
-          let start = 0;
-          for (let i = 0; i < n; i++, o += step) {
+          let start = from === 0 ? 0 : ends[from - 1];
+          for (let i = from; i < to; i++, o += step) {
             const end = ends[i];
             if (end - start <= 16) {
               for (let k = start; k < end; k++) out[o + k - start] = text[k];

@@ -1571,6 +1571,7 @@ export class Store {
     if (this.#closed) return;
     let failure: unknown = null;
     if (this.mode !== "r") {
+      this.#closeDirect();
       this.#writePending(); // on failure the store stays open: the rows are only in memory
       try {
         this.#applyJournal(true);
@@ -1587,6 +1588,64 @@ export class Store {
       this.#lock?.release();
     }
     if (failure !== null) throw failure;
+  }
+
+  /**
+   * At close, each table's pending rows straight into `store.h5` in one
+   * in-place update, as `appendColumns` writes (`appendInPlace`), when the
+   * journal holds nothing: no acknowledged row waits on them, so they need
+   * no journal record (a kill during `close()` loses only rows never
+   * flushed, as before), and they are written once. A table whose rows
+   * cannot go in so (a busy file, a string column to widen, any failure,
+   * which leaves the file as it was) keeps them pending for the journal.
+   */
+  #closeDirect(): void {
+    if (this.#unapplied.length > 0) return;
+    this.#writer?.flush();
+    this.#objectFiles.flush(); // the files of PICKLE cells before the rows naming them
+    for (const table of this.#tables.values()) {
+      if (table.pendingCount === 0) continue;
+      try {
+        this.#pendingDirect(table);
+      } catch {
+        return; // the journal takes these rows and the rest
+      }
+    }
+  }
+
+  /** A table's pending rows straight into `store.h5`, packed from the batch into HDF5's write buffer. */
+  #pendingDirect(table: Table): void {
+    const pending = table.pendingBatch;
+    const names = Object.keys(table.schema);
+    const layout = this.#layoutFor(table, (c) => pending.widest(c));
+    let columnsFor: RowLayout | null = null;
+    let column: number[] = [];
+    const written = appendInPlace(this.storePath, {
+      table: table.name,
+      schema: { ...table.schema },
+      layout,
+      count: pending.count,
+      start: table.storedRows,
+      fill: (into, out, at, index) => {
+        if (columnsFor !== into) {
+          column = into.columns.map((slot) => names.indexOf(slot.name));
+          columnsFor = into;
+        }
+        pending.encode(
+          into,
+          column,
+          index - at,
+          out,
+          at,
+          at + out.length / into.rowSize,
+        );
+      },
+    }, CHECKPOINT_OPTIONS);
+    this.#fileLayouts.set(table.name, written);
+    this.#writeLayouts.set(table.name, written);
+    this.#inFile.add(table.name);
+    table.markWritten();
+    table.setStoredRows(written.nrows);
   }
 
   /** At exit: every row into the journal and `store.h5`, and the lock given up. */
