@@ -303,3 +303,31 @@ Deno.test("dashboard: hostile runs show as broken and the server keeps answering
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("dashboard: the page names every module app.js loads for preloading, and each is served", async () => {
+  const web = new URL("../../src/dashboard/web/", import.meta.url).pathname;
+  const modules = [...Deno.readDirSync(web)].map((e) => e.name)
+    .filter((n) => n.endsWith(".js") && n !== "app.js").sort();
+  const restore = setWarningSink(() => {});
+  const dir = makeSweep();
+  const d = await startDashboard({ dir, port: 0, filters: [] });
+  try {
+    const page = await get(d.origin, "/");
+    assertEquals(page.status, 200);
+    const preloaded = [
+      ...page.body.matchAll(
+        /<link rel="modulepreload" href="\/static\/([^"]+)">/g,
+      ),
+    ].map((m) => m[1]).sort();
+    assertEquals(preloaded, modules);
+    for (const m of preloaded) {
+      const r = await get(d.origin, `/static/${m}`);
+      assertEquals(r.status, 200, m);
+      assert(r.body.length > 100, `${m} is ${r.body.length} bytes`);
+    }
+  } finally {
+    await d.shutdown();
+    setWarningSink(restore);
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
