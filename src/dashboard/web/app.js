@@ -551,6 +551,8 @@ const redraw = new Set();
 let pendingSync = false;
 let drawing = null;
 let lastTurn = -Infinity;
+/** Ends the drawing loop's pause between turns while the server reads the sweep. */
+let wakeDrawing = null;
 
 const nextFrame = () =>
   new Promise((resolve) => requestAnimationFrame(() => resolve()));
@@ -574,7 +576,15 @@ async function drawLoop() {
     await nextFrame();
     if (state.loading) {
       const wait = lastTurn + LOADING_DRAW_MS - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      // cut short when the server says the sweep is read: the last turn
+      // draws every run, and waits for nothing
+      if (wait > 0) {
+        await new Promise((r) => {
+          wakeDrawing = r;
+          setTimeout(r, wait);
+        });
+        wakeDrawing = null;
+      }
     }
     lastTurn = performance.now();
     pendingSync = false;
@@ -933,6 +943,7 @@ async function poll() {
     showTotal(answer);
     const wasLoading = state.loading;
     const { changed, newSeries } = merge(answer);
+    if (wasLoading && !state.loading) wakeDrawing?.();
     if (changed.length > 0 || newSeries || wasLoading !== state.loading) {
       scheduleUpdate(newSeries);
       globalThis.__cox.updates++;
