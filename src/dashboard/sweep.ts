@@ -208,6 +208,9 @@ export class Sweep {
   /** The read of each run under way, so that two reads of a run never overlap. */
   #busy = new Map<string, Promise<void>>();
   #watcher: FolderWatch | null = null;
+  /** Whether a pass is under way, and the run listings its store reads made, for its event reads. */
+  #inPass = false;
+  #passListings = new Map<string, Listing>();
   #closed = false;
   /** Entries of the sweep folder that are links (followed only when they stay inside it). */
   #links = new Set<string>();
@@ -393,6 +396,16 @@ export class Sweep {
    * the pages show it while the scalars are read.
    */
   async #pass(): Promise<void> {
+    this.#inPass = true;
+    try {
+      await this.#passOver();
+    } finally {
+      this.#inPass = false;
+      this.#passListings.clear();
+    }
+  }
+
+  async #passOver(): Promise<void> {
     const names = this.#folderNames();
     this.expected = names.length;
     let yielded = performance.now();
@@ -457,8 +470,13 @@ export class Sweep {
     const path = join(this.dir, name);
     // one listing says which of the run's files there are (a stat of a
     // missing file throws, and throwing costs ten times a listing)
-    const files = listing(path);
+    // (a pass reads a run's event files soon after its store: that read's
+    // listing serves both)
+    const held = part === "events" ? this.#passListings.get(name) : undefined;
+    this.#passListings.delete(name);
+    const files = held ?? listing(path);
     if (files === null) return; // gone: keep what is shown
+    if (part === "store" && this.#inPass) this.#passListings.set(name, files);
     if (!this.runs.has(name)) {
       if (!files.has(STORE_BASENAME) && !files.has(TENSORBOARD_DIR)) return;
       this.runs.set(name, new RunState(name));
