@@ -9,7 +9,8 @@ import { join } from "./path.ts";
 import { type DataFrame, dataFrame } from "./data_frame.ts";
 import { type Cell, decodeColumn, type FrameTable } from "./h5/frame_table.ts";
 import { OBJECT, PICKLE, type Schema } from "./schema.ts";
-import { Store, STORE_BASENAME } from "./run/store.ts";
+import { Store } from "./run/store.ts";
+import { STORE_BASENAME } from "./run/run_files.ts";
 import type { Table } from "./run/table.ts";
 import { warn } from "./warn.ts";
 

@@ -8,7 +8,8 @@
 import { basename, dirname, join, resolve } from "../path.ts";
 import { CollectionReader } from "../reader.ts";
 import { renderFrame } from "../render.ts";
-import { Store, STORE_BASENAME } from "../run/store.ts";
+import { Store } from "../run/store.ts";
+import { STORE_BASENAME } from "../run/run_files.ts";
 import type { Cell } from "../h5/frame_table.ts";
 import { pyStr } from "../python_str.ts";
 import { CliError, type Io } from "./io.ts";

@@ -208,8 +208,7 @@ export class Sweep {
   /** The read of each run under way, so that two reads of a run never overlap. */
   #busy = new Map<string, Promise<void>>();
   #watcher: FolderWatch | null = null;
-  /** Whether a pass is under way, and the run listings its store reads made, for its event reads. */
-  #inPass = false;
+  /** The run listings a pass's store reads made, for its event reads (only a pass reads a store alone). */
   #passListings = new Map<string, Listing>();
   #closed = false;
   /** Entries of the sweep folder that are links (followed only when they stay inside it). */
@@ -396,11 +395,9 @@ export class Sweep {
    * the pages show it while the scalars are read.
    */
   async #pass(): Promise<void> {
-    this.#inPass = true;
     try {
       await this.#passOver();
     } finally {
-      this.#inPass = false;
       this.#passListings.clear();
     }
   }
@@ -476,7 +473,7 @@ export class Sweep {
     this.#passListings.delete(name);
     const files = held ?? listing(path);
     if (files === null) return; // gone: keep what is shown
-    if (part === "store" && this.#inPass) this.#passListings.set(name, files);
+    if (part === "store") this.#passListings.set(name, files);
     if (!this.runs.has(name)) {
       if (!files.has(STORE_BASENAME) && !files.has(TENSORBOARD_DIR)) return;
       this.runs.set(name, new RunState(name));

@@ -8,7 +8,8 @@
 
 import { join } from "../path.ts";
 import { CollectionReader } from "../reader.ts";
-import { JOURNAL_SUFFIX, type Store, STORE_BASENAME } from "../run/store.ts";
+import type { Store } from "../run/store.ts";
+import { JOURNAL_SUFFIX, STORE_BASENAME } from "../run/run_files.ts";
 import type { Table } from "../run/table.ts";
 import { type ColumnKind, OBJECT, type Schema } from "../schema.ts";
 import { warn } from "../warn.ts";

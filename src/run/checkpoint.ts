@@ -50,7 +50,6 @@ import type { PyValue } from "../pickle/values.ts";
 import type { Schema } from "../schema.ts";
 
 import { COX_DATA } from "./run_files.ts";
-export { COX_DATA };
 
 /** What a checkpoint needs to know beyond the batches. */
 export interface CheckpointOptions {

@@ -39,7 +39,6 @@ import {
 import {
   appendInPlace,
   checkpoint,
-  COX_DATA,
   createStoreFile,
   NeedsRebuildError,
   PartialCheckpointError,
@@ -87,6 +86,7 @@ import { warn } from "../warn.ts";
 import { renderStore } from "../render.ts";
 
 import {
+  COX_DATA,
   JOURNAL_SUFFIX,
   LOCK_SUFFIX,
   SAVE_DIR,
@@ -94,14 +94,6 @@ import {
   TABLE_OBJECT_DIR,
   TENSORBOARD_DIR,
 } from "./run_files.ts";
-export {
-  JOURNAL_SUFFIX,
-  LOCK_SUFFIX,
-  SAVE_DIR,
-  STORE_BASENAME,
-  TABLE_OBJECT_DIR,
-  TENSORBOARD_DIR,
-};
 /** Rows per journal batch of `appendColumns` (a batch is packed in memory whole). */
 export const APPEND_SLICE_ROWS = 65_536;
 /** Bytes of `appendColumns` batches journaled with one sync, then brought into `store.h5`. */
@@ -1596,8 +1588,9 @@ export class Store {
    * journal holds nothing: no acknowledged row waits on them, so they need
    * no journal record (a kill during `close()` loses only rows never
    * flushed, as before), and they are written once. A table whose rows
-   * cannot go in so (a busy file, a string column to widen, any failure,
-   * which leaves the file as it was) keeps them pending for the journal.
+   * cannot go in so (another process holding HDF5's lock, a string column
+   * to widen, any failure, which leaves the file as it was) keeps them
+   * pending for the journal.
    */
   #closeDirect(): void {
     if (this.#unapplied.length > 0) return;
