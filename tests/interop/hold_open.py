@@ -1,13 +1,16 @@
 """Opens STORE.h5 read-only with pandas (as a notebook reading a run does),
-prints "open", keeps it open for SECONDS, then closes it.
+keeps it open for SECONDS, then closes it. Creates MARKER.open once the file
+is open and MARKER.closed once it is closed again.
 
-  hold_open.py STORE.h5 SECONDS"""
+  hold_open.py STORE.h5 SECONDS MARKER"""
 import sys
 import time
 
 import pandas as pd
 
-store = pd.HDFStore(sys.argv[1], mode="r")
-print("open", flush=True)
-time.sleep(float(sys.argv[2]))
+path, seconds, marker = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+store = pd.HDFStore(path, mode="r")
+open(marker + ".open", "w").close()
+time.sleep(seconds)
 store.close()
+open(marker + ".closed", "w").close()
