@@ -713,13 +713,19 @@ export function encodeRows(
       case "s":
         for (let i = 0; i < n; i++, o += step) {
           const v = (values[f + i] as string | null) ?? NAN_REP;
-          let ascii = v.length <= slot.size;
-          for (let k = 0; ascii && k < v.length; k++) {
-            const code = v.charCodeAt(k);
-            if (code >= 0x80) ascii = false;
-            else bytes[o + k] = code;
+          const units = v.length;
+          // ASCII is copied unit by unit, with no branch per unit: the
+          // units are OR-ed, and a string with any unit >= 0x80 is encoded
+          // again below, over what was copied
+          let seen = units <= slot.size ? 0 : 0x80;
+          if (seen === 0) {
+            for (let k = 0; k < units; k++) {
+              const code = v.charCodeAt(k);
+              bytes[o + k] = code;
+              seen |= code;
+            }
           }
-          if (!ascii) {
+          if (seen >= 0x80) {
             const encoded = encoder.encode(v);
             bytes.fill(0, o, o + slot.size);
             bytes.set(encoded.subarray(0, slot.size), o);

@@ -417,14 +417,20 @@ function newColumns(schema: Schema, widest: Widest): NewColumn[] {
  * measured only when 3 bytes a unit would not fit.
  */
 function widestOfCells(cells: readonly CellColumn[]): Widest {
+  // a layout asks for a column more than once: each is scanned once
+  const longest = new Map<number, number>();
   return (column, atMost) => {
     const values = cells[column] as readonly (string | null)[];
-    let longest = 0;
-    for (let i = 0; i < values.length; i++) {
-      const n = (values[i] ?? NAN_REP).length;
-      if (n > longest) longest = n;
+    let units = longest.get(column);
+    if (units === undefined) {
+      units = 0;
+      for (let i = 0; i < values.length; i++) {
+        const n = (values[i] ?? NAN_REP).length;
+        if (n > units) units = n;
+      }
+      longest.set(column, units);
     }
-    return 3 * longest <= atMost ? 3 * longest : widestString(values);
+    return 3 * units <= atMost ? 3 * units : widestString(values);
   };
 }
 
