@@ -22,7 +22,7 @@ import { join } from "../path.ts";
 import {
   type Cell,
   type ColumnSlot,
-  decodeColumn,
+  decodeNumbers,
   type FrameTable,
   type StoredKind,
 } from "../h5/frame_table.ts";
@@ -47,9 +47,6 @@ export interface NewRows {
   columns: Record<string, Cell[] | Float64Array>;
 }
 
-/** Cells of ints and bools, decoded before they become numbers. */
-let cellScratch: Cell[] = [];
-
 /** Column `slot` of `count` raw rows as numbers (bools as 0/1, big ints rounded). */
 function numbersOf(
   layout: FrameTable,
@@ -58,13 +55,7 @@ function numbersOf(
   count: number,
 ): Float64Array {
   const out = new Float64Array(count);
-  if (slot.encoding === "f8" || slot.encoding === "f4") {
-    decodeColumn(layout, slot, bytes, out, 0);
-    return out;
-  }
-  if (cellScratch.length < count) cellScratch = new Array(count).fill(0);
-  decodeColumn(layout, slot, bytes, cellScratch, 0);
-  for (let i = 0; i < count; i++) out[i] = Number(cellScratch[i]);
+  decodeNumbers(layout, slot, bytes, out);
   return out;
 }
 

@@ -42,7 +42,7 @@ export type StoredKind = "float" | "int" | "bool" | "str";
 /** One stored value; null is a missing string (pandas' `nan_rep`, "nan", on disk). */
 export type Cell = number | bigint | boolean | string | null;
 
-type Encoding =
+export type Encoding =
   | "f8"
   | "f4"
   | "i8"
@@ -571,6 +571,74 @@ export function decodeColumn(
     }
   }
   return n;
+}
+
+/**
+ * Column `slot` of the raw rows `bytes` as numbers, into `out` (one per row):
+ * bools as 0/1, 64-bit ints rounded to the nearest double past 2^53 (as
+ * `Number(bigint)` rounds), with no cell made on the way. Not for strings.
+ */
+export function decodeNumbers(
+  table: RowLayout,
+  slot: ColumnSlot,
+  bytes: Uint8Array,
+  out: Float64Array,
+): void {
+  const n = Math.min(out.length, Math.floor(bytes.length / table.rowSize));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = slot.littleEndian;
+  const step = table.rowSize;
+  let o = slot.offset;
+  switch (slot.encoding) {
+    case "f8":
+      for (let i = 0; i < n; i++, o += step) out[i] = view.getFloat64(o, le);
+      break;
+    case "f4":
+      for (let i = 0; i < n; i++, o += step) out[i] = view.getFloat32(o, le);
+      break;
+    case "i8":
+    case "u8": {
+      // hi * 2^32 is exact: adding lo rounds once, as Number(bigint) does
+      const signed = slot.encoding === "i8";
+      const lo = le ? 0 : 4;
+      const hi = le ? 4 : 0;
+      for (let i = 0; i < n; i++, o += step) {
+        const h = signed
+          ? view.getInt32(o + hi, le)
+          : view.getUint32(o + hi, le);
+        out[i] = h * TWO_32 + view.getUint32(o + lo, le);
+      }
+      break;
+    }
+    case "i4":
+      for (let i = 0; i < n; i++, o += step) out[i] = view.getInt32(o, le);
+      break;
+    case "u4":
+      for (let i = 0; i < n; i++, o += step) out[i] = view.getUint32(o, le);
+      break;
+    case "i2":
+      for (let i = 0; i < n; i++, o += step) out[i] = view.getInt16(o, le);
+      break;
+    case "u2":
+      for (let i = 0; i < n; i++, o += step) out[i] = view.getUint16(o, le);
+      break;
+    case "i1":
+      for (let i = 0; i < n; i++, o += step) {
+        const v = view.getInt8(o);
+        out[i] = slot.kind === "bool" ? (v !== 0 ? 1 : 0) : v;
+      }
+      break;
+    case "u1":
+    case "b1":
+      for (let i = 0; i < n; i++, o += step) {
+        out[i] = slot.kind === "bool" ? (bytes[o] !== 0 ? 1 : 0) : bytes[o];
+      }
+      break;
+    case "s":
+      throw new TypeError(
+        `column "${slot.name}" holds strings, not numbers`,
+      );
+  }
 }
 
 /** Reads rows `[start, start + count)` as one array of cells per column. */
