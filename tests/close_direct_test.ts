@@ -94,11 +94,12 @@ Deno.test("close() after flushes, and with a string column to widen, writes ever
 
 Deno.test({
   name:
-    "interop: close() while pandas has store.h5 open read-only puts every row in store.h5, and pandas closes it cleanly",
+    "interop: close() while pandas has store.h5 open read-only waits for pandas to close it (HDF5's shared lock), then puts every row in store.h5",
   ignore: await ignoreUnless(["pandas", "tables"]),
   async fn() {
     const dir = Deno.makeTempDirSync({ prefix: "cox_close_direct_" });
-    const store = await Store.open(dir, "run");
+    // no timer flush: the rows stay pending until close()
+    const store = await Store.open(dir, "run", { flushMs: 3_600_000 });
     const log = store.addTable("log", SCHEMA);
     for (let i = 0; i < 100; i++) log.appendRow(row(i));
     store.flush();
@@ -113,8 +114,8 @@ Deno.test({
         return false;
       }
     };
-    // pandas keeps the file open for 2 s, and close() comes during that time
-    // (Debian's HDF5 1.10.8 holds no lock on a file it opened read-only)
+    // pandas keeps the file open for 2 s, holding HDF5's shared flock, and
+    // close() comes during that time
     const holder = runPython(["pandas", "tables"], "hold_open.py", [
       path,
       "2",
@@ -123,9 +124,12 @@ Deno.test({
     while (!exists(`${marker}.open`)) {
       await new Promise((r) => setTimeout(r, 20));
     }
+    const began = performance.now();
     store.close();
+    // close() waited (it blocks this thread) until pandas let go of the file
+    const waited = performance.now() - began;
+    assertOk(waited > 1000, `close() returned after ${waited} ms`);
     await holder; // throws if pandas failed
-    assertOk(exists(`${marker}.closed`));
     using reader = await Store.open(dir, "run", { mode: "r" });
     assertEquals(reader.table("log").nrows, 300);
     checkRows(reader.table("log"), 300);
