@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { assertEquals, assertOk } from "./assert.ts";
 import { Store } from "../mod.ts";
-import { ignoreUnless, runPython } from "./interop/python.ts";
+import { ignoreUnless, runPython, untilFile } from "./interop/python.ts";
 
 const SCHEMA = { step: "int", loss: "float", ok: "bool", tag: "str" } as const;
 const row = (i: number) => ({
@@ -106,14 +106,6 @@ Deno.test({
     for (let i = 100; i < 300; i++) log.appendRow(row(i));
     const path = join(dir, "run", "store.h5");
     const marker = join(dir, "pandas");
-    const exists = (p: string) => {
-      try {
-        Deno.statSync(p);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     // pandas keeps the file open for 2 s, holding HDF5's shared flock, and
     // close() comes during that time
     const holder = runPython(["pandas", "tables"], "hold_open.py", [
@@ -121,9 +113,7 @@ Deno.test({
       "2",
       marker,
     ]);
-    while (!exists(`${marker}.open`)) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilFile(`${marker}.open`);
     const began = performance.now();
     store.close();
     // close() waited (it blocks this thread) until pandas let go of the file

@@ -8,22 +8,10 @@
 import { join } from "node:path";
 import { assertEquals, assertOk } from "../assert.ts";
 import { Store } from "../../mod.ts";
-import { ignoreUnless, requirePython } from "./python.ts";
+import { ignoreUnless, requirePython, untilFile } from "./python.ts";
 
 const MODULES = ["pandas", "tables"];
 const SCRIPT = new URL("./kept_open.py", import.meta.url).pathname;
-
-async function until(path: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      Deno.statSync(path);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`${path} did not appear in 30 s`);
-}
 
 Deno.test({
   name:
@@ -46,7 +34,7 @@ Deno.test({
       stderr: "piped",
     }).spawn();
     const output = child.output();
-    await until(marker + ".read");
+    await untilFile(marker + ".read");
     for (let round = 0; round < 10; round++) {
       for (let k = 0; k < 500; k++) t.appendRow(row(t.nrows));
       store.flush();
@@ -63,7 +51,7 @@ Deno.test({
       assertEquals(reader.table("t").nrows, total);
     }
     await Deno.writeFile(marker + ".go", new Uint8Array());
-    await until(marker + ".closed");
+    await untilFile(marker + ".closed");
     store.flush();
     assertEquals(Deno.statSync(path + ".journal").size, 0);
     await Deno.writeFile(marker + ".flushed", new Uint8Array());

@@ -9,22 +9,10 @@
 import { join } from "node:path";
 import { assertEquals, assertOk } from "../assert.ts";
 import { Store } from "../../mod.ts";
-import { ignoreUnless, requirePython, runPython } from "./python.ts";
+import { ignoreUnless, requirePython, runPython, untilFile } from "./python.ts";
 
 const MODULES = ["pandas", "tables"];
 const SCRIPT = new URL("./poll_reads.py", import.meta.url).pathname;
-
-async function until(path: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      Deno.statSync(path);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`${path} did not appear in 30 s`);
-}
 
 Deno.test({
   name:
@@ -46,7 +34,7 @@ Deno.test({
       stderr: "piped",
     }).spawn();
     const output = child.output();
-    await until(stop + ".started");
+    await untilFile(stop + ".started");
     const end = Date.now() + 4000;
     let round = 0;
     while (Date.now() < end) {

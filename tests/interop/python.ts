@@ -95,3 +95,19 @@ export async function runPython(
   }
   return stdout;
 }
+
+/**
+ * Waits until the file at `path` exists (a marker a Python script creates
+ * once it has reached a step), for at most 30 s.
+ */
+export async function untilFile(path: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      Deno.statSync(path);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`${path} did not appear in 30 s`);
+}
