@@ -48,7 +48,6 @@ import type { JournalBatch } from "./journal.ts";
 import { syncDir, syncFile } from "./fs_sync.ts";
 import type { PyValue } from "../pickle/values.ts";
 import type { Schema } from "../schema.ts";
-
 import { COX_DATA } from "./run_files.ts";
 
 /** What a checkpoint needs to know beyond the batches. */

@@ -40,6 +40,7 @@ import {
   appendInPlace,
   checkpoint,
   createStoreFile,
+  type DirectAppend,
   NeedsRebuildError,
   PartialCheckpointError,
   removeCheckpointLeftovers,
@@ -84,7 +85,6 @@ import { ObjectFiles, serializeObject } from "./objects.ts";
 import { checkInsideRun, makeDirInsideRun } from "./inside_run.ts";
 import { warn } from "../warn.ts";
 import { renderStore } from "../render.ts";
-
 import {
   COX_DATA,
   JOURNAL_SUFFIX,
@@ -94,6 +94,7 @@ import {
   TABLE_OBJECT_DIR,
   TENSORBOARD_DIR,
 } from "./run_files.ts";
+
 /** Rows per journal batch of `appendColumns` (a batch is packed in memory whole). */
 export const APPEND_SLICE_ROWS = 65_536;
 /** Bytes of `appendColumns` batches journaled with one sync, then brought into `store.h5`. */
@@ -1344,24 +1345,45 @@ export class Store {
     const names = Object.keys(table.schema);
     let packedFor: RowLayout | null = null;
     let ordered: Cell[][] = [];
-    const written = appendInPlace(this.storePath, {
-      table: table.name,
-      schema: { ...table.schema },
+    const nrows = this.#appendInPlace(
+      table,
       layout,
-      count: count - from,
-      start: table.storedRows,
-      fill: (into, out, at, index) => {
+      count - from,
+      (into, out, at, index) => {
         if (packedFor !== into) {
           ordered = reorder(cells as Cell[][], names, columnNames(into));
           packedFor = into;
         }
         encodeRows(into, ordered, index, out, from + at);
       },
+    );
+    table.setStoredRows(nrows);
+  }
+
+  /**
+   * `count` rows of `table` straight into `store.h5` in one in-place update
+   * (`appendInPlace`), packed by `fill`; the layouts known of the table
+   * follow. Returns the table's row count on disk (the caller sets the
+   * table's own).
+   */
+  #appendInPlace(
+    table: Table,
+    layout: RowLayout,
+    count: number,
+    fill: DirectAppend["fill"],
+  ): number {
+    const written = appendInPlace(this.storePath, {
+      table: table.name,
+      schema: { ...table.schema },
+      layout,
+      count,
+      start: table.storedRows,
+      fill,
     }, CHECKPOINT_OPTIONS);
     this.#fileLayouts.set(table.name, written);
     this.#writeLayouts.set(table.name, written);
     this.#inFile.add(table.name);
-    table.setStoredRows(written.nrows);
+    return written.nrows;
   }
 
   /**
@@ -1619,32 +1641,21 @@ export class Store {
     const layout = this.#layoutFor(table, (c) => pending.widest(c));
     let columnsFor: RowLayout | null = null;
     let column: number[] = [];
-    const written = appendInPlace(this.storePath, {
-      table: table.name,
-      schema: { ...table.schema },
+    const nrows = this.#appendInPlace(
+      table,
       layout,
-      count: pending.count,
-      start: table.storedRows,
-      fill: (into, out, at, index) => {
+      pending.count,
+      (into, out, at, index) => {
         if (columnsFor !== into) {
           column = into.columns.map((slot) => names.indexOf(slot.name));
           columnsFor = into;
         }
-        pending.encode(
-          into,
-          column,
-          index - at,
-          out,
-          at,
-          at + out.length / into.rowSize,
-        );
+        const to = at + out.length / into.rowSize;
+        pending.encode(into, column, index - at, out, at, to);
       },
-    }, CHECKPOINT_OPTIONS);
-    this.#fileLayouts.set(table.name, written);
-    this.#writeLayouts.set(table.name, written);
-    this.#inFile.add(table.name);
+    );
     table.markWritten();
-    table.setStoredRows(written.nrows);
+    table.setStoredRows(nrows);
   }
 
   /** At exit: every row into the journal and `store.h5`, and the lock given up. */
