@@ -584,60 +584,25 @@ export function decodeNumbers(
   bytes: Uint8Array,
   out: Float64Array,
 ): void {
+  if (slot.encoding === "s") {
+    throw new TypeError(`column "${slot.name}" holds strings, not numbers`);
+  }
+  if (slot.encoding !== "i8" && slot.encoding !== "u8") {
+    // numbers already, or bools the typed array stores as 0/1
+    decodeColumn(table, slot, bytes, out, 0);
+    return;
+  }
+  // hi * 2^32 is exact: adding lo rounds once, as Number(bigint) does (no
+  // BigInt is made for values past 2^53, as decodeColumn makes)
   const n = Math.min(out.length, Math.floor(bytes.length / table.rowSize));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = slot.littleEndian;
-  const step = table.rowSize;
-  let o = slot.offset;
-  switch (slot.encoding) {
-    case "f8":
-      for (let i = 0; i < n; i++, o += step) out[i] = view.getFloat64(o, le);
-      break;
-    case "f4":
-      for (let i = 0; i < n; i++, o += step) out[i] = view.getFloat32(o, le);
-      break;
-    case "i8":
-    case "u8": {
-      // hi * 2^32 is exact: adding lo rounds once, as Number(bigint) does
-      const signed = slot.encoding === "i8";
-      const lo = le ? 0 : 4;
-      const hi = le ? 4 : 0;
-      for (let i = 0; i < n; i++, o += step) {
-        const h = signed
-          ? view.getInt32(o + hi, le)
-          : view.getUint32(o + hi, le);
-        out[i] = h * TWO_32 + view.getUint32(o + lo, le);
-      }
-      break;
-    }
-    case "i4":
-      for (let i = 0; i < n; i++, o += step) out[i] = view.getInt32(o, le);
-      break;
-    case "u4":
-      for (let i = 0; i < n; i++, o += step) out[i] = view.getUint32(o, le);
-      break;
-    case "i2":
-      for (let i = 0; i < n; i++, o += step) out[i] = view.getInt16(o, le);
-      break;
-    case "u2":
-      for (let i = 0; i < n; i++, o += step) out[i] = view.getUint16(o, le);
-      break;
-    case "i1":
-      for (let i = 0; i < n; i++, o += step) {
-        const v = view.getInt8(o);
-        out[i] = slot.kind === "bool" ? (v !== 0 ? 1 : 0) : v;
-      }
-      break;
-    case "u1":
-    case "b1":
-      for (let i = 0; i < n; i++, o += step) {
-        out[i] = slot.kind === "bool" ? (bytes[o] !== 0 ? 1 : 0) : bytes[o];
-      }
-      break;
-    case "s":
-      throw new TypeError(
-        `column "${slot.name}" holds strings, not numbers`,
-      );
+  const signed = slot.encoding === "i8";
+  const lo = le ? 0 : 4;
+  const hi = le ? 4 : 0;
+  for (let i = 0, o = slot.offset; i < n; i++, o += table.rowSize) {
+    const h = signed ? view.getInt32(o + hi, le) : view.getUint32(o + hi, le);
+    out[i] = h * TWO_32 + view.getUint32(o + lo, le);
   }
 }
 
